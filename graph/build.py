@@ -1,0 +1,235 @@
+"""From the data directory to dist/: one graph, written as Turtle, N-Triples, JSON-LD and RDF/XML
+with a VoID + DCAT description, all or nothing.
+
+The graph is assembled as N-Triples chunks in a fixed order (framework, cases by file name,
+sources, query catalogue, ontology) so the same input gives byte-identical files, and parsed once
+by Oxigraph. The new dist/ is written beside the old one and swapped in only when complete: a
+failed build leaves the previous dist/ as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import jsonld, loader, resources
+from .emit import Lines, decimal, integer, iri, text, typed
+from .vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
+
+DUMPS = {
+    # filename: (format, media type)
+    "pcmh-kg.ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
+    "pcmh-kg.nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    "pcmh-kg.jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "pcmh-kg.rdf": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+}
+OWNED = set(DUMPS) | {"context.jsonld", "void.ttl", "ontology.ttl", "shapes.ttl", "build.json"}
+SHACL_AUTO_LIMIT = 300_000  # triples; above it SHACL (pyshacl over rdflib) is run on request only
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    triples: int
+    classes: Counter
+    cases: int
+    timings: dict = field(default_factory=dict)
+    shacl: str = "skipped"
+
+
+def ontology_lines() -> str:
+    """The ontology itself travels with the data, so a partner's store gets labels and definitions."""
+    triples = ox.parse(path=str(resources.ontology_dir() / "pcmh.ttl"), format=ox.RdfFormat.TURTLE)
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+def catalogue_lines(m: Minter) -> str:
+    from . import catalogue  # the query catalogue is optional until queries/ has files
+
+    return catalogue.catalogue_lines(catalogue.load_catalogue(), m)
+
+
+def graph_chunks(data: loader.Data, m: Minter) -> list[str]:
+    return [*loader.framework_and_case_lines(data, m.base), catalogue_lines(m), ontology_lines()]
+
+
+def turtle(triples, prefixes: dict[str, str] = PREFIXES) -> bytes:
+    """Turtle with the prefix block in a fixed order (Oxigraph's own order is not guaranteed)."""
+    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    lines = body.split(b"\n")
+    n = 0
+    while n < len(lines) and lines[n].startswith(b"@prefix"):
+        n += 1
+    head = sorted(lines[:n])
+    return b"\n".join(head + lines[n:])
+
+
+def class_counts(triples) -> Counter:
+    rdf_type = RDF + "type"
+    return Counter(t.object.value for t in triples if t.predicate.value == rdf_type
+                   and isinstance(t.object, ox.NamedNode))
+
+
+def void_lines(m: Minter, data: loader.Data, triples: list, counts: Counter, sizes: dict) -> str:
+    t = Lines()
+    add = t.add
+    ds = m.dataset
+    add(ds, RDF + "type", iri(VOID + "Dataset"))
+    add(ds, RDF + "type", iri(DCAT + "Dataset"))
+    add(ds, DCTERMS + "title", text("pcmh-kg: primary care mental health practice"))
+    add(ds, RDFS + "label", text("pcmh-kg: primary care mental health practice"))
+    add(ds, DCTERMS + "description", text(
+        "A knowledge graph of the themes and lessons of 'A commissioner's guide to primary care "
+        "mental health' (London Mental Health Strategic Clinical Network, July 2014) and of "
+        "publicly documented case studies that evidence them, with tags, places, organisations "
+        "and public contact points."))
+    add(ds, DCTERMS + "license", iri(LICENSE))
+    add(ds, DCTERMS + "publisher", text("pcmh-kg developers", None))
+    add(ds, DCTERMS + "source", iri(m.guide(data.guide["id"])))
+    add(ds, DCTERMS + "conformsTo", iri("https://w3id.org/pcmh-kg/ontology"))
+    add(ds, PROV + "wasAttributedTo", iri(m.curators))
+    add(ds, VOID + "uriSpace", text(m.base, None))
+    add(ds, VOID + "triples", integer(len(triples)))
+    subjects = {tr.subject.value for tr in triples}
+    add(ds, VOID + "distinctSubjects", integer(len(subjects)))
+    add(ds, VOID + "classes", integer(len(counts)))
+    add(ds, VOID + "properties", integer(len({tr.predicate.value for tr in triples})))
+    add(ds, VOID + "sparqlEndpoint", iri(m.base + "sparql"))
+    for ns in sorted(set(PREFIXES.values())):
+        add(ds, VOID + "vocabulary", iri(ns))
+    examples = [m.lesson(1), m.theme(data.themes[0]["id"]) if data.themes else None]
+    if data.cases:
+        examples.append(m.case(data.cases[0]["id"]))
+    for ex in filter(None, examples):
+        add(ds, VOID + "exampleResource", iri(ex))
+    for cls, n in sorted(counts.items()):
+        part = f"{ds}/class/{_slug_of_iri(cls)}"
+        add(ds, VOID + "classPartition", iri(part))
+    for filename, (_fmt, media) in DUMPS.items():
+        add(ds, VOID + "dataDump", iri(m.dump(filename)))
+        add(ds, DCAT + "distribution", iri(m.dump(filename)))
+    for cls, n in sorted(counts.items()):
+        part = f"{ds}/class/{_slug_of_iri(cls)}"
+        add(part, RDF + "type", iri(VOID + "Dataset"))
+        add(part, VOID + "class", iri(cls))
+        add(part, VOID + "entities", integer(n))
+    for filename, (_fmt, media) in DUMPS.items():
+        d = m.dump(filename)
+        add(d, RDF + "type", iri(DCAT + "Distribution"))
+        add(d, DCTERMS + "title", text(f"pcmh-kg dump ({media})"))
+        add(d, DCAT + "downloadURL", iri(d))
+        add(d, DCAT + "mediaType", iri(f"https://www.iana.org/assignments/media-types/{media}"))
+        add(d, DCAT + "byteSize", typed(sizes[filename], XSD + "nonNegativeInteger"))
+        add(d, DCTERMS + "license", iri(LICENSE))
+    return t.text()
+
+
+def _slug_of_iri(value: str) -> str:
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda x: -len(x[1])):
+        if value.startswith(ns):
+            return f"{prefix}-{value[len(ns):]}"
+    return "".join(ch if ch.isalnum() else "-" for ch in value)
+
+
+def _write(path: Path, content: bytes) -> int:
+    path.write_bytes(content)
+    return len(content)
+
+
+def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = "public",
+          shacl: bool | None = None, cache_dir: Path | None = None, log=None) -> BuildResult:
+    """Validate, build and write every dump; raise (leaving `out` untouched) on any failure."""
+    say = log or (lambda msg: None)
+    m = Minter(base)
+    timings = {}
+    t0 = time.perf_counter()
+    say("reading and validating data ...")
+    data = loader.load(data_dir, base=m.base, profile=profile, cache_dir=cache_dir,
+                       progress=lambda n, total: say(f"  cases {n}/{total}"))
+    timings["load_validate"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    say(f"building the graph ({len(data.cases)} cases) ...")
+    nt = "".join(graph_chunks(data, m)).encode("utf-8")
+    triples = list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+    counts = class_counts(triples)
+    timings["graph"] = time.perf_counter() - t1
+
+    shacl_report = "skipped"
+    if shacl or (shacl is None and len(triples) <= SHACL_AUTO_LIMIT):
+        t2 = time.perf_counter()
+        say("checking SHACL shapes ...")
+        from . import shapes
+
+        conforms, report = shapes.validate_ntriples(nt) if profile == "public" else (True, "")
+        if not conforms:
+            raise ShapesViolation(report)
+        shacl_report = "conforms" if profile == "public" else "skipped (full profile)"
+        timings["shacl"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    say("writing dumps ...")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        sizes = {
+            "pcmh-kg.nt": _write(tmp / "pcmh-kg.nt", nt),
+            "pcmh-kg.ttl": _write(tmp / "pcmh-kg.ttl", turtle(triples)),
+            "pcmh-kg.rdf": _write(tmp / "pcmh-kg.rdf", ox.serialize(
+                triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)),
+            "pcmh-kg.jsonld": _write(tmp / "pcmh-kg.jsonld", jsonld.document(triples)),
+        }
+        (tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
+        void_nt = void_lines(m, data, triples, counts, sizes).encode("utf-8")
+        (tmp / "void.ttl").write_bytes(turtle(ox.parse(void_nt, format=ox.RdfFormat.N_TRIPLES)))
+        shutil.copyfile(resources.ontology_dir() / "pcmh.ttl", tmp / "ontology.ttl")
+        shutil.copyfile(resources.ontology_dir() / "shapes.ttl", tmp / "shapes.ttl")
+        summary = {
+            "base": m.base,
+            "profile": profile,
+            "triples": len(triples),
+            "cases": len(data.cases),
+            "classes": dict(sorted(counts.items())),
+            "shacl": shacl_report,
+        }
+        (tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    timings["write"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t0
+    return BuildResult(out, len(triples), counts, len(data.cases), timings, shacl_report)
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Replace `out` by `new`, keeping files in `out` that the build does not own (explorer.html)."""
+    if out.exists():
+        for item in out.iterdir():
+            if item.name not in OWNED and not (new / item.name).exists():
+                if item.is_dir():
+                    shutil.copytree(item, new / item.name)
+                else:
+                    shutil.copy2(item, new / item.name)
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(new, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, out)
+    os.chmod(out, 0o755)
+
+
+class ShapesViolation(Exception):
+    def __init__(self, report: str):
+        self.report = report
+        super().__init__("the graph does not conform to ontology/shapes.ttl")

@@ -1,0 +1,122 @@
+"""The query library: .rq files with a metadata header, published in the graph as SHACL
+`sh:SPARQLExecutable`s (as SIB's sparql-examples do) so partners can discover them with SPARQL.
+
+A query file starts with comment lines of the form
+
+    # title: Cases that evidence two or more lessons
+    # description: The headline question ...
+    # param: min_lessons (integer, default 2): fewest lessons a case must evidence
+
+and the SPARQL text follows. A parameter is a variable of the query (?min_lessons) that is bound
+to a typed RDF term at run time, never pasted into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import resources
+from .emit import Lines, iri, text
+from .vocab import DCTERMS, RDF, RDFS, SCHEMA, SH, Minter
+
+PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[a-z]+)(?:\s*,\s*default\s+(?P<default>[^)]*))?\)\s*:?\s*(?P<doc>.*)$"
+)
+PARAM_TYPES = {"integer", "string", "year", "lesson", "theme", "tag", "place", "organisation",
+               "case", "scope", "iri"}
+QUERY_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass
+class Query:
+    name: str
+    title: str
+    description: str
+    text: str
+    path: Path
+    params: list[Param] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def form(self) -> str:
+        body = re.sub(r"#[^\n]*", "", self.text)
+        body = re.sub(r"PREFIX\s+\S*\s*<[^>]*>", "", body, flags=re.I)
+        m = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I)
+        return m.group(1).upper() if m else "SELECT"
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+def parse_query_file(path: Path) -> Query:
+    raw = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        body = line[1:].strip()
+        if ":" not in body:
+            continue
+        key, _, value = body.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key == "param":
+            m = PARAM.match(value)
+            if not m or m.group("type") not in PARAM_TYPES:
+                raise CatalogueError(f"{path}:{n}: [param] expected 'name (type[, default X]): text' "
+                                     f"with type one of {', '.join(sorted(PARAM_TYPES))}")
+            default = m.group("default")
+            params.append(Param(m.group("name"), m.group("type"),
+                                default.strip() if default is not None else None, m.group("doc").strip()))
+        elif key in ("title", "description", "keywords"):
+            meta[key] = (meta.get(key, "") + " " + value).strip()
+    name = path.stem
+    if not QUERY_NAME.match(name):
+        raise CatalogueError(f"{path}: query file names must be slugs such as cases-for-lesson.rq")
+    for key in ("title", "description"):
+        if not meta.get(key):
+            raise CatalogueError(f"{path}:1: [{key}] every query needs a '# {key}:' header line")
+    for p in params:
+        if not re.search(r"[?$]" + re.escape(p.name) + r"\b", raw):
+            raise CatalogueError(f"{path}: [param {p.name}] the query never uses ?{p.name}")
+    keywords = [k.strip() for k in meta.get("keywords", "").split(",") if k.strip()]
+    return Query(name, meta["title"], meta["description"], raw, path, params, keywords)
+
+
+def load_catalogue(folder: Path | None = None) -> dict[str, Query]:
+    folder = folder or resources.queries_dir()
+    out = {}
+    for path in sorted(Path(folder).glob("*.rq")):
+        q = parse_query_file(path)
+        out[q.name] = q
+    return out
+
+
+def catalogue_lines(queries: dict[str, Query], m: Minter) -> str:
+    t = Lines()
+    add = t.add
+    for name, q in queries.items():
+        qi = m.query(name)
+        add(qi, RDF + "type", iri(SH + "SPARQLExecutable"))
+        form = {"SELECT": "SPARQLSelectExecutable", "ASK": "SPARQLAskExecutable",
+                "CONSTRUCT": "SPARQLConstructExecutable", "DESCRIBE": "SPARQLDescribeExecutable"}[q.form]
+        add(qi, RDF + "type", iri(SH + form))
+        add(qi, RDFS + "label", text(q.title))
+        add(qi, RDFS + "comment", text(q.description))
+        add(qi, SH + q.form.lower(), text(q.text, None))
+        add(qi, SCHEMA + "target", iri(m.dataset))
+        add(qi, DCTERMS + "identifier", text(name, None))
+        for k in q.keywords:
+            add(qi, SCHEMA + "keywords", text(k, None))
+    return t.text()

@@ -1,0 +1,1 @@
+"""One module per `pcmh-kg` subcommand (see cli.py)."""

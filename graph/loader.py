@@ -1,0 +1,397 @@
+"""Reading the data directory into validated records, with every problem found at once.
+
+Case files are independent, so they are parsed, checked and turned into N-Triples in worker
+processes when there are many, and the result for each unchanged file is kept in a cache: a
+rebuild after editing one case re-reads one file. What needs the whole picture (unknown or
+duplicate ids, dangling references, cycles in hierarchies) is checked afterwards, here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from . import emit, schema, yamlio
+from .problems import InvalidInput, Problem, field_name
+from .schema import Checker
+from .vocab import Minter
+
+PARALLEL_THRESHOLD = 256  # below this, starting workers costs more than it saves
+CASES_DIR = "cases"
+
+
+@dataclass
+class Data:
+    root: Path
+    guide: dict = field(default_factory=dict)
+    topics: list = field(default_factory=list)
+    themes: list = field(default_factory=list)
+    lessons: list = field(default_factory=list)
+    scheme: dict = field(default_factory=dict)
+    tags: list = field(default_factory=list)
+    places: list = field(default_factory=list)
+    organisations: list = field(default_factory=list)
+    cases: list = field(default_factory=list)
+    case_files: list = field(default_factory=list)
+    case_lines: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)
+
+    def lesson_theme(self) -> dict[int, str]:
+        return {lesson["number"]: lesson["theme"] for lesson in self.lessons}
+
+
+def display_path(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _located(display: str, text: str | None, problems: list[tuple[tuple, str]]) -> list[Problem]:
+    out = []
+    for path, message in problems:
+        line = yamlio.line_of(text, path) if text is not None else None
+        out.append(Problem(display, line, field_name(path), message))
+    return out
+
+
+def _read(path: Path, problems: list[Problem]):
+    display = display_path(path)
+    try:
+        text, raw = yamlio.read_file(path, display)
+    except yamlio.ProblemError as exc:
+        problems.append(exc.problem)
+        return display, None, None
+    return display, text, raw
+
+
+# ---------------------------------------------------------------------------------------- cases
+
+def process_case_file(path_str: str, base: str, profile: str):
+    """Worker: one case file -> (case, N-Triples text, problems). Pure; safe in a subprocess."""
+    path = Path(path_str)
+    display = display_path(path)
+    try:
+        text, raw = yamlio.read_file(path, display)
+    except yamlio.ProblemError as exc:
+        return None, "", [exc.problem]
+    case, found = schema.check_case(raw, expected_id=path.stem)
+    if found:
+        return None, "", _located(display, text, found)
+    return case, emit.case_lines(case, Minter(base), profile), []
+
+
+def _code_fingerprint() -> str:
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("emit.py", "schema.py", "yamlio.py", "vocab.py", "loader.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+class CaseCache:
+    """Per-file results keyed by (mtime, size), invalidated by any change of code, base or profile."""
+
+    def __init__(self, cache_dir: Path | None, root: Path, base: str, profile: str):
+        self.path = cache_dir / f"cases-{profile}.pickle" if cache_dir else None
+        self.key = (_code_fingerprint(), str(root.resolve()), base, profile, sys.version_info[:2])
+        self.entries: dict = {}
+        if self.path and self.path.exists():
+            try:
+                with open(self.path, "rb") as fh, yamlio.paused_gc():
+                    stored = pickle.load(fh)  # noqa: S301 - our own cache file, never shipped
+                if stored.get("key") == self.key:
+                    self.entries = stored["entries"]
+            except Exception:  # a damaged cache is only a slower build
+                self.entries = {}
+
+    def get(self, path: str, stat: os.stat_result):
+        hit = self.entries.get(path)
+        if hit and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+            return hit[2], hit[3]
+        return None
+
+    def save(self, fresh: dict) -> None:
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump({"key": self.key, "entries": fresh}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+def load_cases(paths: list[Path], base: str, profile: str, cache: CaseCache | None,
+               progress=None) -> tuple[list, list, list, list[Problem]]:
+    results: list = [None] * len(paths)
+    todo: list[int] = []
+    stats = []
+    for i, path in enumerate(paths):
+        st = path.stat()
+        stats.append(st)
+        hit = cache.get(str(path), st) if cache else None
+        if hit is not None:
+            results[i] = (hit[0], hit[1], [])
+        else:
+            todo.append(i)
+    job = partial(process_case_file, base=base, profile=profile)
+    if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(processes=min(os.cpu_count() or 2, 4)) as pool:
+            it = pool.imap(job, [str(paths[i]) for i in todo], chunksize=64)
+            for n, (i, res) in enumerate(zip(todo, it)):
+                results[i] = res
+                if progress and n % 1000 == 0:
+                    progress(n, len(todo))
+    else:
+        with yamlio.paused_gc():
+            for i in todo:
+                results[i] = job(str(paths[i]))
+    problems: list[Problem] = []
+    cases, files, lines = [], [], []
+    fresh = {}
+    for path, st, (case, nt, found) in zip(paths, stats, results):
+        if found:
+            problems.extend(found)
+            continue
+        cases.append(case)
+        files.append(path)
+        lines.append(nt)
+        fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, nt)
+    if cache and not problems:
+        cache.save(fresh)
+    return cases, files, lines, problems
+
+
+# ------------------------------------------------------------------------------------ framework
+
+def _load_guide(root: Path, data: Data, problems: list[Problem]) -> None:
+    path = root / "guide.yaml"
+    if not path.exists():
+        problems.append(Problem(display_path(path), None, "", "missing: the guide, its themes and lessons"))
+        return
+    display, text, raw = _read(path, problems)
+    if raw is None:
+        return
+    c = Checker()
+    m = c.mapping(raw, (), {"guide", "topics", "themes", "lessons"}, {"guide", "themes", "lessons"})
+    if m is not None:
+        g = c.mapping(m.get("guide"), ("guide",),
+                      {"id", "title", "subtitle", "publisher", "issued", "cases_reviewed",
+                       "cases_in_directory", "summary", "sources"},
+                      {"id", "title", "publisher", "issued", "summary", "sources"})
+        if g is not None:
+            issued = str(g.get("issued", ""))
+            if not (len(issued) == 7 and issued[:4].isdigit() and issued[4] == "-" and issued[5:].isdigit()):
+                c.err(("guide", "issued"), f"must be a year and month such as 2014-07, got {g.get('issued')!r}")
+            data.guide = {
+                "id": c.slug(g.get("id"), ("guide", "id")),
+                "title": c.text(g.get("title"), ("guide", "title"), one_line=True),
+                "subtitle": c.text(g.get("subtitle"), ("guide", "subtitle"), one_line=True),
+                "publisher": c.slug(g.get("publisher"), ("guide", "publisher")),
+                "issued": issued,
+                "cases_reviewed": c.integer(g.get("cases_reviewed"), ("guide", "cases_reviewed"), 0, 100000),
+                "cases_in_directory": c.integer(g.get("cases_in_directory"), ("guide", "cases_in_directory"), 0, 100000),
+                "summary": c.text(g.get("summary"), ("guide", "summary")),
+                "sources": c.sources(g.get("sources"), ("guide", "sources")),
+            }
+        for key, target in (("topics", data.topics), ("themes", data.themes)):
+            items = m.get(key) or []
+            if not isinstance(items, list):
+                c.err((key,), "must be a list")
+                continue
+            for i, item in enumerate(items):
+                im = c.mapping(item, (key, i), {"id", "number", "title"}, {"id", "number", "title"})
+                if im is not None:
+                    target.append({
+                        "id": c.slug(im.get("id"), (key, i, "id")),
+                        "number": c.integer(im.get("number"), (key, i, "number"), 1, 99),
+                        "title": c.text(im.get("title"), (key, i, "title"), one_line=True),
+                    })
+        items = m.get("lessons") or []
+        if not isinstance(items, list):
+            c.err(("lessons",), "must be a list")
+            items = []
+        for i, item in enumerate(items):
+            im = c.mapping(item, ("lessons", i), {"number", "theme", "title"}, {"number", "theme", "title"})
+            if im is not None:
+                data.lessons.append({
+                    "number": c.integer(im.get("number"), ("lessons", i, "number"), 1, 99),
+                    "theme": c.slug(im.get("theme"), ("lessons", i, "theme")),
+                    "title": c.text(im.get("title"), ("lessons", i, "title"), one_line=True),
+                })
+        theme_ids = {t["id"] for t in data.themes}
+        for key, items in (("topics", data.topics), ("themes", data.themes), ("lessons", data.lessons)):
+            seen_numbers = set()
+            for i, item in enumerate(items):
+                if item["number"] in seen_numbers:
+                    c.err((key, i, "number"), f"number {item['number']} is used twice")
+                seen_numbers.add(item["number"])
+                if key == "lessons" and item["theme"] and item["theme"] not in theme_ids:
+                    c.err((key, i, "theme"), f"unknown theme '{item['theme']}'")
+        for i, theme in enumerate(data.themes):
+            if not any(lesson["theme"] == theme["id"] for lesson in data.lessons):
+                c.err(("themes", i), f"theme '{theme['id']}' has no lesson")
+    problems.extend(_located(display, text, c.problems))
+    data.topics.sort(key=lambda t: t["number"] or 0)
+    data.themes.sort(key=lambda t: t["number"] or 0)
+    data.lessons.sort(key=lambda t: t["number"] or 0)
+
+
+def _load_list_files(folder: Path, key: str, check, problems: list[Problem], *,
+                     extra_keys: frozenset = frozenset()) -> list[tuple[str, str, int, dict, dict]]:
+    """Read every YAML file in a folder holding a list under `key`; keep each item's origin."""
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
+        display, text, raw = _read(path, problems)
+        if raw is None:
+            continue
+        c = Checker()
+        m = c.mapping(raw, (), {key, "sources"} | extra_keys, {key})
+        if m is not None:
+            file_sources = c.sources(m.get("sources"), ("sources",), min_items=0)
+            items = m.get(key)
+            if not isinstance(items, list):
+                c.err((key,), f"must be a list, got {schema._type_name(items)}")
+                items = []
+            for i, item in enumerate(items):
+                record = check(item, (key, i), c)
+                if record is not None:
+                    out.append((display, text, i, record, {"file_sources": file_sources, "raw": m}))
+        problems.extend(_located(display, text, c.problems))
+    return out
+
+
+def _where(display: str, text: str | None, path: tuple, message: str) -> Problem:
+    line = yamlio.line_of(text, path) if text is not None else None
+    return Problem(display, line, field_name(path), message)
+
+
+def _check_unique(items, key_name: str, kind: str, problems: list[Problem]) -> dict:
+    seen: dict = {}
+    for display, text, i, record, _ in items:
+        rid = record["id"]
+        if rid is None:
+            continue
+        if rid in seen:
+            first = seen[rid]
+            problems.append(_where(display, text, (key_name, i, "id"),
+                                   f"duplicate {kind} id '{rid}' (first defined in {first[0]})"))
+        else:
+            seen[rid] = (display, record)
+    return seen
+
+
+def _check_acyclic(records: dict, parent_key: str, kind: str, items, key_name, problems):
+    for display, text, i, record, _ in items:
+        seen = {record["id"]}
+        cur = record.get(parent_key)
+        while cur is not None and cur in records:
+            if cur in seen:
+                problems.append(_where(display, text, (key_name, i, parent_key),
+                                       f"{kind} hierarchy has a cycle through '{cur}'"))
+                break
+            seen.add(cur)
+            cur = records[cur][1].get(parent_key)
+
+
+def load(root: Path, *, base: str | None = None, profile: str = "public",
+         cache_dir: Path | None = None, progress=None) -> Data:
+    """Read and validate everything under `root`; raise InvalidInput listing every problem."""
+    m = Minter(base)
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise InvalidInput([Problem(str(root), None, "", "data directory not found")])
+    data = Data(root=root)
+    _load_guide(root, data, problems)
+
+    tag_items = _load_list_files(root / "tags", "tags", schema.check_tag, problems,
+                                 extra_keys=frozenset({"scheme"}))
+    schemes = [(d, meta["raw"]["scheme"]) for d, _, i, _, meta in tag_items if "scheme" in meta["raw"] and i == 0]
+    if len(schemes) != 1:
+        problems.append(Problem(display_path(root / "tags"), None, "scheme",
+                                f"exactly one tags file must hold the `scheme:`; found {len(schemes)}"))
+    else:
+        c = Checker()
+        sm = c.mapping(schemes[0][1], ("scheme",), {"id", "title", "definition"}, {"id", "title"})
+        if sm is not None:
+            data.scheme = {
+                "id": c.slug(sm.get("id"), ("scheme", "id")),
+                "title": c.text(sm.get("title"), ("scheme", "title"), one_line=True),
+                "definition": c.text(sm.get("definition"), ("scheme", "definition")),
+            }
+        problems.extend(Problem(schemes[0][0], None, field_name(p), msg) for p, msg in c.problems)
+    tags = _check_unique(tag_items, "tags", "tag", problems)
+    for display, text, i, record, _ in tag_items:
+        if record["broader"] and record["broader"] not in tags:
+            problems.append(_where(display, text, ("tags", i, "broader"), f"unknown tag '{record['broader']}'"))
+    _check_acyclic(tags, "broader", "tag", tag_items, "tags", problems)
+    data.tags = [record for _, record in tags.values()]
+
+    place_items = _load_list_files(root / "places", "places", schema.check_place, problems)
+    places = _check_unique(place_items, "places", "place", problems)
+    for display, text, i, record, meta in place_items:
+        if record["parent"] and record["parent"] not in places:
+            problems.append(_where(display, text, ("places", i, "parent"), f"unknown place '{record['parent']}'"))
+        record["sources"] = meta["file_sources"] + [s for s in record["sources"] if s not in meta["file_sources"]]
+        record["source_urls"] = [s["url"] for s in record["sources"]]
+    _check_acyclic(places, "parent", "place", place_items, "places", problems)
+    data.places = [record for _, record in places.values()]
+
+    org_items = _load_list_files(root / "organisations", "organisations", schema.check_organisation, problems)
+    orgs = _check_unique(org_items, "organisations", "organisation", problems)
+    for display, text, i, record, _ in org_items:
+        if record["place"] and record["place"] not in places:
+            problems.append(_where(display, text, ("organisations", i, "place"), f"unknown place '{record['place']}'"))
+    data.organisations = [record for _, record in orgs.values()]
+    if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
+        problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
+                                f"unknown organisation '{data.guide['publisher']}'"))
+
+    case_paths = sorted((root / CASES_DIR).glob("*.yaml")) if (root / CASES_DIR).is_dir() else []
+    for stray in sorted((root / CASES_DIR).glob("*.yml")) if (root / CASES_DIR).is_dir() else []:
+        problems.append(Problem(display_path(stray), None, "", "case files must end in .yaml"))
+    cache = CaseCache(cache_dir, root, m.base, profile) if cache_dir else None
+    cases, files, lines, found = load_cases(case_paths, m.base, profile, cache, progress)
+    problems.extend(found)
+    lesson_numbers = {lesson["number"] for lesson in data.lessons}
+    for path, case in zip(files, cases):
+        refs = []
+        if case["place"] not in places:
+            refs.append((("place",), f"unknown place '{case['place']}'"))
+        for i, org in enumerate(case["organisations"]):
+            if org not in orgs:
+                refs.append((("organisations", i), f"unknown organisation '{org}'"))
+        if case["contact"]["organisation"] not in orgs:
+            refs.append((("contact", "organisation"), f"unknown organisation '{case['contact']['organisation']}'"))
+        for i, tag in enumerate(case["tags"]):
+            if tag not in tags:
+                refs.append((("tags", i), f"unknown tag '{tag}'"))
+        for i, link in enumerate(case["lessons"]):
+            if lesson_numbers and link["lesson"] not in lesson_numbers:
+                refs.append((("lessons", i, "lesson"), f"unknown lesson {link['lesson']}"))
+        if refs:
+            text = path.read_text(encoding="utf-8")
+            problems.extend(_located(display_path(path), text, refs))
+        for source in case["sources"]:
+            data.sources.setdefault(source["url"], source)
+    for source in data.guide.get("sources", []):
+        data.sources.setdefault(source["url"], source)
+    for place in data.places:
+        for source in place["sources"]:
+            data.sources.setdefault(source["url"], source)
+    if problems:
+        raise InvalidInput(problems)
+    data.cases, data.case_files, data.case_lines = cases, files, lines
+    return data
+
+
+def framework_and_case_lines(data: Data, base: str | None = None) -> list[str]:
+    """The data part of the graph as N-Triples chunks, in a fixed order."""
+    m = Minter(base)
+    return [emit.framework_lines(data, m), *data.case_lines, emit.source_lines(data.sources)]

@@ -1,0 +1,347 @@
+"""What a valid record looks like, checked field by field.
+
+One checker serves YAML files and spreadsheet rows alike, so that an imported case is held to
+exactly the rules of a hand-written one. Problems carry the field's path; the caller turns the
+path into a line (YAML) or a column (CSV).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from urllib.parse import urlsplit
+
+from .vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,5}\)?[\s.-]?){2,4}\d{3,4}")
+_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
+GSS = re.compile(r"^[EKNSW]\d{8}$")
+ISO2 = re.compile(r"^[A-Z]{2}$")
+LESSON_NUMBERS = range(1, 11)
+SUMMARY_WORDS = (40, 120)
+REASON_MAX = 200
+
+
+def _type_name(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean (quote it if you meant text, e.g. \"NO\")"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return "a date (quote it if you meant text)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return type(value).__name__
+
+
+def looks_like_phone(text: str) -> bool:
+    for match in PHONE.finditer(text):
+        digits = sum(ch.isdigit() for ch in match.group())
+        if digits >= 9 and not re.fullmatch(r"\d{4}(?:\s*[-/]\s*\d{2,4})?", match.group().strip()):
+            return True
+    return False
+
+
+class Checker:
+    """Collects (path, message) problems while reading one record."""
+
+    def __init__(self):
+        self.problems: list[tuple[tuple, str]] = []
+
+    def err(self, path: tuple, message: str) -> None:
+        self.problems.append((path, message))
+
+    def mapping(self, value, path: tuple, allowed: set[str], required: set[str]) -> dict | None:
+        if not isinstance(value, dict):
+            self.err(path, f"must be a mapping of fields, got {_type_name(value)}")
+            return None
+        for key in value:
+            if not isinstance(key, str):
+                self.err(path, f"field names must be text, got {key!r}")
+            elif key not in allowed:
+                near = ", ".join(sorted(allowed))
+                self.err(path + (key,), f"unknown field '{key}' (allowed: {near})")
+        for key in sorted(required - value.keys()):
+            self.err(path + (key,), "is required")
+        return value
+
+    def text(self, value, path: tuple, *, public: bool = True, max_len: int | None = None,
+             words: tuple[int, int] | None = None, one_line: bool = False) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.err(path, f"must be text, got {_type_name(value)}")
+            return None
+        value = value.strip()
+        if not value:
+            self.err(path, "must not be empty")
+            return None
+        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+            self.err(path, "contains control characters")
+            return None
+        if one_line and "\n" in value:
+            self.err(path, "must be one line")
+        if max_len is not None and len(value) > max_len:
+            self.err(path, f"is {len(value)} characters long; at most {max_len}")
+        if words is not None:
+            n = len(value.split())
+            if not words[0] <= n <= words[1]:
+                self.err(path, f"has {n} words; must have {words[0]} to {words[1]}")
+        if public:
+            if EMAIL.search(value):
+                self.err(path, "contains an email address (no personal data in public fields)")
+            elif looks_like_phone(value):
+                self.err(path, "contains what looks like a phone number (no personal data in public fields)")
+        return " ".join(value.split()) if one_line or words else value
+
+    def slug(self, value, path: tuple) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not SLUG.match(value):
+            self.err(path, f"must be a slug (lowercase letters, digits, single hyphens), got {value!r}")
+            return None
+        return value
+
+    def slugs(self, value, path: tuple, *, min_items: int = 0) -> list[str]:
+        if value is None:
+            value = []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.err(path, f"must be a list of ids, got {_type_name(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            slug = self.slug(item, path + (i,))
+            if slug is not None:
+                if slug in out:
+                    self.err(path + (i,), f"'{slug}' is listed twice")
+                else:
+                    out.append(slug)
+        if len(value) < min_items:
+            self.err(path, f"needs at least {min_items} item(s)")
+        return out
+
+    def enum(self, value, path: tuple, choices) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in choices:
+            self.err(path, f"must be one of {', '.join(sorted(choices))}, got {value!r}")
+            return None
+        return value
+
+    def integer(self, value, path: tuple, lo: int, hi: int) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.err(path, f"must be a whole number, got {_type_name(value)}")
+            return None
+        if not lo <= value <= hi:
+            self.err(path, f"must be between {lo} and {hi}, got {value}")
+            return None
+        return value
+
+    def number(self, value, path: tuple, lo: float, hi: float) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            self.err(path, f"must be a number, got {_type_name(value)}")
+            return None
+        if not lo <= value <= hi:
+            self.err(path, f"must be between {lo} and {hi}, got {value}")
+            return None
+        return float(value)
+
+    def url(self, value, path: tuple) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.err(path, f"must be a web address, got {_type_name(value)}")
+            return None
+        value = value.strip()
+        parts = urlsplit(value) if not _IRI_BAD.search(value) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            self.err(path, f"must be an http(s) web address without spaces or <>\"{{}}|\\^`, got {value!r}")
+            return None
+        if EMAIL.search(parts.netloc + parts.path):
+            self.err(path, "contains an email address")
+            return None
+        return value
+
+    def sources(self, value, path: tuple, *, min_items: int = 1) -> list[dict]:
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            self.err(path, f"must be a list of sources, got {_type_name(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            p = path + (i,)
+            if isinstance(item, str):
+                item = {"url": item}
+            m = self.mapping(item, p, {"url", "title", "publisher"}, {"url"})
+            if m is None:
+                continue
+            url = self.url(m.get("url"), p + ("url",))
+            if url is None:
+                continue
+            if any(s["url"] == url for s in out):
+                self.err(p + ("url",), f"source {url} is listed twice")
+                continue
+            out.append({
+                "url": url,
+                "title": self.text(m.get("title"), p + ("title",), max_len=300, one_line=True),
+                "publisher": self.text(m.get("publisher"), p + ("publisher",), max_len=200, one_line=True),
+            })
+        if len(value) < min_items:
+            self.err(path, f"needs at least {min_items} source(s) with a url")
+        return out
+
+
+CASE_FIELDS = {"id", "title", "summary", "place", "scope", "organisations", "started", "tags",
+               "lessons", "sources", "contact", "flags", "notes"}
+CASE_REQUIRED = {"id", "title", "summary", "place", "scope", "organisations", "tags", "lessons",
+                 "sources", "contact"}
+CONTACT_FIELDS = {"organisation", "role", "url", "name", "email", "phone"}
+LINK_FIELDS = {"lesson", "reason", "origin", "source"}
+
+
+def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[tuple[tuple, str]]]:
+    """Validate one case record; return the normalised case and the problems found."""
+    c = Checker()
+    m = c.mapping(raw, (), CASE_FIELDS, CASE_REQUIRED)
+    if m is None:
+        return None, c.problems
+    cid = c.slug(m.get("id"), ("id",))
+    if cid and expected_id is not None and cid != expected_id:
+        c.err(("id",), f"id '{cid}' must match the file name '{expected_id}.yaml'")
+    sources = c.sources(m.get("sources"), ("sources",))
+    source_urls = {s["url"] for s in sources}
+    links = []
+    raw_links = m.get("lessons")
+    if not isinstance(raw_links, list) or not raw_links:
+        if "lessons" in m:
+            c.err(("lessons",), "must be a list of 1 to 4 lesson links")
+    else:
+        if len(raw_links) > 4:
+            c.err(("lessons",), f"has {len(raw_links)} lesson links; at most 4")
+        for i, item in enumerate(raw_links):
+            p = ("lessons", i)
+            lm = c.mapping(item, p, LINK_FIELDS, {"lesson", "reason", "origin"})
+            if lm is None:
+                continue
+            number = c.integer(lm.get("lesson"), p + ("lesson",), 1, 10)
+            reason = c.text(lm.get("reason"), p + ("reason",), max_len=REASON_MAX, one_line=True)
+            origin = c.enum(lm.get("origin"), p + ("origin",), ORIGINS)
+            source = c.url(lm.get("source"), p + ("source",))
+            if source is not None and source not in source_urls:
+                c.err(p + ("source",), "must be one of the case's sources")
+            if number is not None and any(link["lesson"] == number for link in links):
+                c.err(p + ("lesson",), f"lesson {number} is linked twice")
+                continue
+            if None not in (number, reason, origin):
+                links.append({"lesson": number, "reason": reason, "origin": origin, "source": source})
+    contact = None
+    cm = c.mapping(m.get("contact"), ("contact",), CONTACT_FIELDS, {"organisation", "role", "url"}) \
+        if "contact" in m else None
+    if cm is not None:
+        contact = {
+            "organisation": c.slug(cm.get("organisation"), ("contact", "organisation")),
+            "role": c.text(cm.get("role"), ("contact", "role"), max_len=200, one_line=True),
+            "url": c.url(cm.get("url"), ("contact", "url")),
+            # Private fields: exported only in the `full` profile.
+            "name": c.text(cm.get("name"), ("contact", "name"), public=False, max_len=200, one_line=True),
+            "email": c.text(cm.get("email"), ("contact", "email"), public=False, max_len=200, one_line=True),
+            "phone": c.text(cm.get("phone"), ("contact", "phone"), public=False, max_len=50, one_line=True),
+        }
+        if contact["email"] is not None and not EMAIL.fullmatch(contact["email"]):
+            c.err(("contact", "email"), "is not an email address")
+    case = {
+        "id": cid,
+        "title": c.text(m.get("title"), ("title",), max_len=200, one_line=True),
+        "summary": c.text(m.get("summary"), ("summary",), words=SUMMARY_WORDS),
+        "place": c.slug(m.get("place"), ("place",)),
+        "scope": c.enum(m.get("scope"), ("scope",), SCOPES),
+        "organisations": c.slugs(m.get("organisations"), ("organisations",), min_items=1),
+        "started": c.integer(m.get("started"), ("started",), 1900, 2100),
+        "tags": c.slugs(m.get("tags"), ("tags",), min_items=1),
+        "lessons": links,
+        "sources": sources,
+        "contact": contact,
+        "flags": [f for i, f in enumerate(c.slugs(m.get("flags"), ("flags",)))
+                  if c.enum(f, ("flags", i), FLAGS)],
+        "notes": c.text(m.get("notes"), ("notes",), public=False),
+    }
+    return case, c.problems
+
+
+def check_place(raw, path: tuple, c: Checker) -> dict | None:
+    m = c.mapping(raw, path, {"id", "name", "type", "parent", "gss", "iso", "lat", "long", "sources"},
+                  {"id", "name", "type", "lat", "long"})
+    if m is None:
+        return None
+    place = {
+        "id": c.slug(m.get("id"), path + ("id",)),
+        "name": c.text(m.get("name"), path + ("name",), max_len=200, one_line=True),
+        "type": c.enum(m.get("type"), path + ("type",), PLACE_TYPES),
+        "parent": c.slug(m.get("parent"), path + ("parent",)),
+        "gss": None,
+        "iso": None,
+        "lat": c.number(m.get("lat"), path + ("lat",), -90, 90),
+        "long": c.number(m.get("long"), path + ("long",), -180, 180),
+        "sources": c.sources(m.get("sources"), path + ("sources",), min_items=0),
+    }
+    gss = m.get("gss")
+    if gss is not None:
+        if not isinstance(gss, str) or not GSS.match(gss):
+            c.err(path + ("gss",), f"must be an ONS GSS code such as E09000022, got {gss!r}")
+        else:
+            place["gss"] = gss
+    iso = m.get("iso")
+    if iso is not None:
+        if not isinstance(iso, str) or not ISO2.match(iso):
+            c.err(path + ("iso",), f"must be an ISO 3166-1 alpha-2 code such as \"GB\", got {_type_name(iso) if not isinstance(iso, str) else repr(iso)}")
+        else:
+            place["iso"] = iso
+    if place["type"] == "country" and place["iso"] is None and iso is None:
+        c.err(path + ("iso",), "a country needs its ISO 3166-1 alpha-2 code")
+    if place["type"] != "country" and place["parent"] is None and "parent" not in m:
+        c.err(path + ("parent",), "is required for every place but a country")
+    return place
+
+
+def check_organisation(raw, path: tuple, c: Checker) -> dict | None:
+    m = c.mapping(raw, path, {"id", "name", "type", "homepage", "place"}, {"id", "name", "type"})
+    if m is None:
+        return None
+    return {
+        "id": c.slug(m.get("id"), path + ("id",)),
+        "name": c.text(m.get("name"), path + ("name",), max_len=200, one_line=True),
+        "type": c.enum(m.get("type"), path + ("type",), ORGANISATION_TYPES),
+        "homepage": c.url(m.get("homepage"), path + ("homepage",)),
+        "place": c.slug(m.get("place"), path + ("place",)),
+    }
+
+
+def check_tag(raw, path: tuple, c: Checker) -> dict | None:
+    m = c.mapping(raw, path, {"id", "label", "definition", "broader"}, {"id", "label", "definition"})
+    if m is None:
+        return None
+    return {
+        "id": c.slug(m.get("id"), path + ("id",)),
+        "label": c.text(m.get("label"), path + ("label",), max_len=100, one_line=True),
+        "definition": c.text(m.get("definition"), path + ("definition",), max_len=400),
+        "broader": c.slug(m.get("broader"), path + ("broader",)),
+    }
