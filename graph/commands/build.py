@@ -25,7 +25,7 @@ def add_arguments(p) -> None:
     p.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: dist)")
     shacl = p.add_mutually_exclusive_group()
     shacl.add_argument("--shacl", dest="shacl", action="store_true", default=None,
-                       help="always check the SHACL shapes (default: only for graphs under 300k triples)")
+                       help="always check the SHACL shapes (default: only for graphs under 20k triples, ~250 cases)")
     shacl.add_argument("--no-shacl", dest="shacl", action="store_false", help="skip the SHACL check")
     p.add_argument("--cache", type=Path, default=Path(".pcmh-kg-cache"), metavar="DIR",
                    help="cache of parsed case files for fast rebuilds (default: .pcmh-kg-cache)")
