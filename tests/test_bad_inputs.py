@@ -1,0 +1,93 @@
+"""Every file of the hostile corpus in tests/bad_inputs/ is refused with its own clear error.
+
+Each file's first line says what must be reported: '# expect: LINE: [FIELD] message'. The file is
+dropped into a copy of the real data (its folder says where: cases/, places/, tags/,
+organisations/, or guide/ for guide.yaml), `pcmh-kg validate` must exit 1 naming that file, line
+and field, and `pcmh-kg build` must leave the output folder as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pcmh_kg.cli import main
+
+from conftest import DATA
+
+CORPUS = sorted((Path(__file__).parent / "bad_inputs").glob("*/*.yaml"))
+
+
+def _expectation(path: Path) -> str:
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
+    assert first.startswith("# expect: "), f"{path} needs a '# expect:' first line"
+    return first[len("# expect: "):]
+
+
+def _data_with(bad: Path, tmp_path: Path) -> tuple[Path, Path]:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("cases"))
+    (data / "cases").mkdir()
+    target = data / "guide.yaml" if bad.parent.name == "guide" else data / bad.parent.name / bad.name
+    shutil.copy(bad, target)
+    return data, target
+
+
+@pytest.mark.parametrize("bad", CORPUS, ids=[f"{p.parent.name}/{p.stem}" for p in CORPUS])
+def test_bad_file_is_refused_with_file_line_and_field(bad, tmp_path, capsys):
+    data, target = _data_with(bad, tmp_path)
+    code = main(["validate", "--no-shacl", "-q", "--data", str(data)])
+    err = capsys.readouterr().err
+    assert code == 1
+    expected = f"{target}:{_expectation(bad)}" if not bad.parent.name == "guide" else _expectation(bad)
+    assert any(line.startswith(expected) or (bad.parent.name == "guide" and expected in line)
+               for line in err.splitlines()), f"expected a line starting {expected!r} in:\n{err}"
+
+
+def test_failed_build_leaves_previous_output_untouched(tmp_path, capsys):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "pcmh-kg.nt").write_text("previous build\n")
+    (out / "explorer.html").write_text("<p>previous explorer</p>\n")
+    data, _ = _data_with(Path(__file__).parent / "bad_inputs" / "cases" / "unknown-tag.yaml", tmp_path)
+    assert main(["build", "-q", "--no-cache", "--data", str(data), "--out", str(out)]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["explorer.html", "pcmh-kg.nt"]
+    assert (out / "pcmh-kg.nt").read_text() == "previous build\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist.tmp-")]
+
+
+def test_alias_bomb_is_refused_before_expansion(tmp_path):
+    """A billion-laughs file with 9^8 expansions: refused at the first alias, quickly."""
+    levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        levels.append(f"a{i}: &a{i} [{refs}]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(levels) + "\n")
+    from pcmh_kg import yamlio
+
+    with pytest.raises(yamlio.ProblemError, match="aliases"):
+        yamlio.read_file(bomb)
+
+
+def test_oversized_file_is_refused(tmp_path):
+    from pcmh_kg import yamlio
+
+    big = tmp_path / "big.yaml"
+    big.write_text("summary: " + "x" * (yamlio.MAX_FILE_BYTES + 1) + "\n")
+    with pytest.raises(yamlio.ProblemError, match="larger than"):
+        yamlio.read_file(big)
+
+
+def test_every_problem_is_listed_not_just_the_first(tmp_path, capsys):
+    data, _ = _data_with(Path(__file__).parent / "bad_inputs" / "cases" / "unknown-tag.yaml", tmp_path)
+    shutil.copy(Path(__file__).parent / "bad_inputs" / "cases" / "unknown-place.yaml", data / "cases")
+    shutil.copy(Path(__file__).parent / "bad_inputs" / "cases" / "wrong-scope.yaml", data / "cases")
+    assert main(["validate", "--no-shacl", "-q", "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    for name in ("unknown-tag.yaml", "unknown-place.yaml", "wrong-scope.yaml"):
+        assert name in err
+    assert "3 problem(s)" in err
