@@ -71,21 +71,20 @@ def run(args) -> int:
             if args.name not in queries:
                 raise sparql.QueryError(f"unknown query {args.name!r}; run 'pcmh-kg query --list'")
             query = queries[args.name]
-            text, params = query.text, query.params
+            text = query.text
         else:
             text = args.file.read_text(encoding="utf-8") if args.file else args.expression
-            params = []
             if args.param:
                 raise sparql.QueryError("--param works with library queries only")
         if args.store:
             base = Minter(args.base).base
-            if params:
+            if args.name:
                 text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
             result = sparql.run_remote(args.store, text, graph=args.graph, timeout=args.timeout)
         else:
             say("loading the graph ...")
             st, base = store.open_store(data_dir(args), args.dist, args.base)
-            if params:
+            if args.name:
                 text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
             result = sparql.run_local(st, text)
     except sparql.QueryError as exc:
