@@ -170,7 +170,7 @@ def _from_oxigraph(result) -> Results:
         return Results("ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = [[sol[v] for v in variables] for sol in result]
+        rows = [list(sol) for sol in result]  # values in variable order, None where unbound
         return Results("select", variables, rows)
     return Results("graph", triples=list(result))
 

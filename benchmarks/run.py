@@ -1,0 +1,196 @@
+"""Build and query benchmarks on synthetic directories; results go to benchmarks/results/*.json.
+
+    python benchmarks/run.py                       # sizes 60, 1000, 10000, 100000
+    python benchmarks/run.py --sizes 60 1000       # a quick run
+    python benchmarks/run.py --queries-size 100000 # query timings on that size (0: skip)
+
+Per size: the baseline (PyYAML's C loader alone parsing every case file, as issue 2 defines it),
+a cold build (fresh cache, SHACL off) with its stages, a rebuild after one changed case (cache
+warm), and SHACL timed on its own where it fits. Each measured step runs in a child process whose
+peak memory is the largest total RSS of it and its workers, sampled every 20 ms. Timings are wall
+seconds on a shared 2-core machine: compare ratios, not single runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / ".work"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _tree_rss(pid: int) -> int:
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for child in children:
+            pids.append(int(child))
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def measure(code: str) -> dict:
+    """Run Python `code` in a child; it prints one JSON object. Returns it with wall time and peak RSS."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark step failed:\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(wall_s=round(wall, 3), peak_rss_mb=round(peak / 2**20, 1))
+    return result
+
+
+BASELINE = """
+import json, time, yaml
+from pathlib import Path
+files = sorted(Path({data!r}, "cases").glob("*.yaml"))
+t = time.perf_counter()
+for f in files:
+    yaml.load(f.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+print(json.dumps({{"files": len(files), "parse_s": round(time.perf_counter() - t, 3)}}))
+"""
+
+BUILD = """
+import json, shutil
+from pathlib import Path
+from pcmh_kg import build
+cache = Path({cache!r})
+if {fresh!r}:
+    shutil.rmtree(cache, ignore_errors=True)
+r = build.build(Path({data!r}), Path({out!r}), shacl=False, cache_dir=cache)
+print(json.dumps({{"triples": r.triples, "cases": r.cases,
+                   "stages_s": {{k: round(v, 3) for k, v in r.timings.items()}}}}))
+"""
+
+SHACL = """
+import json, time
+from pathlib import Path
+from pcmh_kg import shapes
+nt = Path({out!r}, "pcmh-kg.nt").read_bytes()
+t = time.perf_counter()
+ok, _ = shapes.validate_ntriples(nt)
+print(json.dumps({{"conforms": ok, "shacl_s": round(time.perf_counter() - t, 3)}}))
+"""
+
+
+def ensure_synthetic(n: int) -> Path:
+    target = WORK / f"synthetic-{n}"
+    if not (target / "cases").is_dir() or len(list((target / "cases").glob("*.yaml"))) != n:
+        subprocess.run([sys.executable, "-m", "pcmh_kg.synthetic", str(target), "--cases", str(n),
+                        "--framework", str(ROOT / "data")], check=True, cwd=ROOT)
+    return target
+
+
+def bench_build(n: int, shacl_limit: int) -> dict:
+    data = ensure_synthetic(n)
+    out, cache = WORK / f"dist-{n}", WORK / f"cache-{n}"
+    row = {"cases": n}
+    row["baseline_csafeloader"] = measure(BASELINE.format(data=str(data)))
+    row["cold_build"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True))
+    # one changed case file, then a rebuild with the warm cache
+    victim = sorted((data / "cases").glob("*.yaml"))[n // 2]
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("title: Synthetic case", "title: Synthetic case (edited)", 1), encoding="utf-8")
+    try:
+        row["rebuild_one_changed"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=False))
+    finally:
+        victim.write_text(text, encoding="utf-8")
+    base = row["baseline_csafeloader"]["parse_s"]
+    row["cold_build_vs_baseline"] = round(row["cold_build"]["wall_s"] / base, 2) if base else None
+    row["rebuild_vs_cold"] = round(row["rebuild_one_changed"]["wall_s"] / row["cold_build"]["wall_s"], 3)
+    if n <= shacl_limit:
+        row["shacl_separately"] = measure(SHACL.format(out=str(out)))
+    return row
+
+
+QUERIES = """
+import json, time
+import pyoxigraph as ox
+from pcmh_kg import catalogue, sparql
+from pcmh_kg.vocab import Minter
+store = ox.Store()
+t = time.perf_counter()
+store.bulk_load(path={nt!r}, format=ox.RdfFormat.N_TRIPLES)
+load = time.perf_counter() - t
+out = {{"load_s": round(load, 3), "queries": {{}}}}
+def best(f, repeat):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter(); f(); times.append(time.perf_counter() - t)
+    return min(times)
+for q in catalogue.load_catalogue().values():
+    text = sparql.with_bindings(q.text, sparql.bind(q, {{}}, Minter()))
+    ours = lambda: sparql.run_local(store, text).rows
+    direct = lambda: [list(s) for s in store.query(text)]
+    ours(); direct()  # warm up
+    a, b = best(ours, {repeat}), best(direct, {repeat})
+    out["queries"][q.name] = {{"pcmh_kg_s": round(a, 4), "pyoxigraph_s": round(b, 4), "ratio": round(a / b, 3) if b else None}}
+print(json.dumps(out))
+"""
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[60, 1000, 10000, 100000])
+    p.add_argument("--queries-size", type=int, default=100000, help="synthetic size for query timings (0: skip)")
+    p.add_argument("--repeat", type=int, default=3, help="query repetitions (best of)")
+    p.add_argument("--shacl-limit", type=int, default=10000, help="time SHACL separately up to this many cases")
+    args = p.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {"machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()}
+    rows = []
+    for n in args.sizes:
+        print(f"build benchmark: {n} cases ...", flush=True)
+        rows.append(bench_build(n, args.shacl_limit))
+        print(json.dumps(rows[-1], indent=1), flush=True)
+        (RESULTS / "build.json").write_text(json.dumps({"meta": meta, "sizes": rows}, indent=1) + "\n")
+    if args.queries_size:
+        n = args.queries_size
+        out = WORK / f"dist-{n}"
+        if not (out / "pcmh-kg.nt").exists():
+            bench_build(n, 0)
+        print(f"query benchmark: {n} cases ...", flush=True)
+        res = measure(QUERIES.format(nt=str(out / "pcmh-kg.nt"), repeat=args.repeat))
+        res["cases"] = n
+        (RESULTS / "queries.json").write_text(json.dumps({"meta": meta, **res}, indent=1) + "\n")
+        print(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
