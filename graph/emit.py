@@ -167,42 +167,33 @@ def framework_lines(data, m: Minter) -> str:
         for concept in top:
             add(sc, SKOS + "hasTopConcept", iri(concept))
 
+    def guide_concept(node: str, cls: str, item: dict, scheme: str, label: str, top: bool) -> None:
+        """A numbered concept of the guide: a topic, a theme or a lesson."""
+        add(node, RDF + "type", iri(PCMH + cls))
+        add(node, SKOS + "prefLabel", text(item["title"]))
+        add(node, RDFS + "label", text(label))
+        add(node, SKOS + "notation", text(str(item["number"]), None))
+        add(node, PCMH + "order", integer(item["number"]))
+        add(node, SKOS + "inScheme", iri(m.scheme(scheme)))
+        if top:
+            add(node, SKOS + "topConceptOf", iri(m.scheme(scheme)))
+        add(node, DCTERMS + "isPartOf", iri(gi))
+
     for topic in data.topics:
-        ti = m.topic(topic["id"])
-        add(ti, RDF + "type", iri(PCMH + "Topic"))
-        add(ti, SKOS + "prefLabel", text(topic["title"]))
-        add(ti, RDFS + "label", text(topic["title"]))
-        add(ti, SKOS + "notation", text(str(topic["number"]), None))
-        add(ti, PCMH + "order", integer(topic["number"]))
-        add(ti, SKOS + "inScheme", iri(m.scheme("topics")))
-        add(ti, SKOS + "topConceptOf", iri(m.scheme("topics")))
-        add(ti, DCTERMS + "isPartOf", iri(gi))
+        guide_concept(m.topic(topic["id"]), "Topic", topic, "topics", topic["title"], top=True)
 
     for theme in data.themes:
         th = m.theme(theme["id"])
-        add(th, RDF + "type", iri(PCMH + "Theme"))
-        add(th, SKOS + "prefLabel", text(theme["title"]))
-        add(th, RDFS + "label", text(theme["title"]))
-        add(th, SKOS + "notation", text(str(theme["number"]), None))
-        add(th, PCMH + "order", integer(theme["number"]))
-        add(th, SKOS + "inScheme", iri(m.scheme("lessons")))
-        add(th, SKOS + "topConceptOf", iri(m.scheme("lessons")))
-        add(th, DCTERMS + "isPartOf", iri(gi))
+        guide_concept(th, "Theme", theme, "lessons", theme["title"], top=True)
         for lesson in data.lessons:
             if lesson["theme"] == theme["id"]:
                 add(th, SKOS + "narrower", iri(m.lesson(lesson["number"])))
 
     for lesson in data.lessons:
         li = m.lesson(lesson["number"])
-        add(li, RDF + "type", iri(PCMH + "Lesson"))
-        add(li, SKOS + "prefLabel", text(lesson["title"]))
-        add(li, RDFS + "label", text(f"Lesson {lesson['number']}: {lesson['title']}"))
-        add(li, SKOS + "notation", text(str(lesson["number"]), None))
-        add(li, PCMH + "order", integer(lesson["number"]))
+        guide_concept(li, "Lesson", lesson, "lessons", f"Lesson {lesson['number']}: {lesson['title']}", top=False)
         add(li, PCMH + "theme", iri(m.theme(lesson["theme"])))
         add(li, SKOS + "broader", iri(m.theme(lesson["theme"])))
-        add(li, SKOS + "inScheme", iri(m.scheme("lessons")))
-        add(li, DCTERMS + "isPartOf", iri(gi))
 
     narrower: dict[str, list[str]] = {}
     for tag in data.tags:
