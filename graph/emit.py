@@ -8,6 +8,8 @@ Every subject's lines are emitted together, so Turtle and JSON-LD group them wit
 
 from __future__ import annotations
 
+import re
+
 from .vocab import (
     DCAT, DCTERMS, FLAGS, GEO, GSP, ONS_GEOGRAPHY, ORGANISATION_TYPES, ORIGINS, PCMH, PLACE_TYPES,
     PROV, RDF, RDFS, SCHEMA, SCOPES, SKOS, VCARD, XSD, Minter,
@@ -23,16 +25,17 @@ def iri(value: str) -> str:
     return f"<{value}>"
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _escape_char(match: re.Match) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
+
+
 def _escape(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """N-Triples string escaping; most texts need none, so that case costs one regex scan."""
+    return _NEEDS_ESCAPE.sub(_escape_char, text) if _NEEDS_ESCAPE.search(text) else text
 
 
 def text(value: str, lang: str | None = "en") -> str:
