@@ -1,0 +1,54 @@
+"""pcmh-kg viz: write the interactive explorer, one HTML file that works offline."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .. import store
+from ..cli import EXIT_USAGE, CommandError, Progress
+from ._common import add_data_options, data_dir
+
+NAME = "viz"
+ORDER = 40
+HELP = "write the interactive network explorer (one offline HTML file)"
+DESCRIPTION = """\
+Write dist/explorer.html: themes, lessons, case studies, tags and places as a network, with
+search, filters (theme, lesson, tag, place, scope), a 'cases with 2+ lessons' view, a details
+panel, an ego view and a sortable table. The page is one file with everything inlined: it opens
+from disk and makes no network request.
+
+  pcmh-kg viz
+  pcmh-kg viz --out /tmp/explorer.html"""
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--dist", type=Path, default=Path("dist"), metavar="DIR",
+                   help="where the built dumps are (default: dist)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="the page to write (default: DIST/explorer.html)")
+    p.add_argument("--case-limit", type=int, default=None, metavar="N",
+                   help="most case studies drawn at once; the rest are grouped (default: 800)")
+    add_data_options(p)
+
+
+def run(args) -> int:
+    from pcmh_kg.viz import explorer  # imported here: pyvis and jinja load only for this command
+
+    limit = args.case_limit if args.case_limit is not None else explorer.CASE_LIMIT
+    if limit < 1:
+        raise CommandError("--case-limit must be 1 or more", EXIT_USAGE)
+    out = args.out or args.dist / "explorer.html"
+    if out.exists() and out.is_dir():
+        raise CommandError(f"{out} is a directory; give a file name", EXIT_USAGE)
+    say = Progress(args.quiet)
+    say("loading the graph ...")
+    t0 = time.perf_counter()
+    try:
+        st, base = store.open_store(data_dir(args), args.dist, args.base)
+        say("writing the explorer ...")
+        info = explorer.write(st, base, out, case_limit=limit)
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc}") from None
+    say(f"wrote {out} ({info['bytes'] / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+    return 0

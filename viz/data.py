@@ -1,0 +1,109 @@
+"""What the explorer's side panel shows about each case, read from the store with SPARQL.
+
+The network itself comes from pcmh_kg.analysis (one reading of the graph for the analyses and the
+page); this module adds the text a reader needs: summaries, organisations, lesson reasons,
+sources, public contact and the place hierarchy used by the place filter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pcmh_kg import sparql
+from pcmh_kg.vocab import FLAGS, ORIGINS, PCMH, PLACE_TYPES, SCOPES
+
+PREFIXES = """\
+PREFIX pcmh: <https://w3id.org/pcmh-kg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <http://schema.org/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX vcard: <http://www.w3.org/2006/vcard/ns#>
+"""
+
+Q_CASES = PREFIXES + """SELECT ?case ?summary ?scope ?started ?lead WHERE {
+  ?case a pcmh:CaseStudy ; dcterms:description ?summary ; pcmh:scope ?scope .
+  OPTIONAL { ?case schema:startDate ?started }
+  OPTIONAL { ?case pcmh:leadOrganisation ?lead } }"""
+Q_ORGS = PREFIXES + """SELECT ?case ?org ?name ?home WHERE {
+  ?case a pcmh:CaseStudy ; pcmh:organisation ?org . ?org schema:name ?name .
+  OPTIONAL { ?org schema:url ?home } }"""
+Q_EVIDENCE = PREFIXES + """SELECT ?case ?lesson ?reason ?origin ?source WHERE {
+  ?case a pcmh:CaseStudy ; pcmh:hasLessonEvidence ?ev .
+  ?ev pcmh:lesson ?lesson ; pcmh:reason ?reason .
+  OPTIONAL { ?ev pcmh:origin ?origin } OPTIONAL { ?ev prov:wasDerivedFrom ?source } }"""
+Q_SOURCES = PREFIXES + """SELECT ?case ?source ?title ?publisher WHERE {
+  ?case a pcmh:CaseStudy ; prov:wasDerivedFrom ?source .
+  OPTIONAL { ?source dcterms:title ?title } OPTIONAL { ?source schema:publisher ?publisher } }"""
+Q_CONTACTS = PREFIXES + """SELECT ?case ?role ?url ?orgname WHERE {
+  ?case a pcmh:CaseStudy ; dcat:contactPoint ?cp .
+  OPTIONAL { ?cp vcard:role ?role } OPTIONAL { ?cp vcard:hasURL ?url }
+  OPTIONAL { ?cp pcmh:organisation/schema:name ?orgname } }"""
+Q_FLAGS = PREFIXES + """SELECT ?case ?flag WHERE { ?case a pcmh:CaseStudy ; pcmh:flag ?flag . }"""
+Q_PLACES = PREFIXES + """SELECT ?place ?label ?parent ?type WHERE {
+  ?place a pcmh:Place ; rdfs:label ?label .
+  OPTIONAL { ?place schema:containedInPlace ?parent }
+  OPTIONAL { ?place a ?type . FILTER (?type != pcmh:Place) } }"""
+Q_TAGS = PREFIXES + """SELECT ?tag ?definition WHERE { ?tag a skos:Concept ; skos:definition ?definition ;
+  skos:inScheme ?scheme . ?case dcterms:subject ?tag . } GROUP BY ?tag ?definition"""
+
+_SCOPE_KEYS = {PCMH + local: key for key, local in SCOPES.items()}
+_ORIGIN_KEYS = {PCMH + local: key for key, local in ORIGINS.items()}
+_FLAG_KEYS = {PCMH + local: key for key, local in FLAGS.items()}
+_PLACE_TYPE_KEYS = {PCMH + local: key for key, local in PLACE_TYPES.items()}
+
+
+def _rows(store, query: str):
+    return [[t.value if t is not None else None for t in row] for row in sparql.run_local(store, query).rows]
+
+
+def read_details(store, short) -> dict:
+    """Per-case details, keyed by the page's short ids (`short(iri)`), plus places and tags."""
+    cases: dict[str, dict] = {}
+    for case, summary, scope, started, lead in _rows(store, Q_CASES):
+        cases[short(case)] = {"summary": summary, "scope": _SCOPE_KEYS.get(scope, scope), "started": started,
+                              "lead": lead, "orgs": [], "evidence": [], "sources": [], "contact": None, "flags": []}
+    orgs = defaultdict(dict)
+    for case, org, name, home in _rows(store, Q_ORGS):
+        orgs[short(case)][org] = {"name": name, "url": home}
+    for cid, by_iri in orgs.items():
+        lead = cases[cid].pop("lead")
+        ordered = sorted(by_iri.items(), key=lambda kv: (kv[0] != lead, kv[1]["name"]))
+        cases[cid]["orgs"] = [v for _, v in ordered]
+    for c in cases.values():
+        c.pop("lead", None)
+    for case, lesson, reason, origin, source in _rows(store, Q_EVIDENCE):
+        cases[short(case)]["evidence"].append(
+            {"lesson": short(lesson), "reason": reason, "origin": _ORIGIN_KEYS.get(origin, origin), "source": source})
+    for case, source, title, publisher in _rows(store, Q_SOURCES):
+        cases[short(case)]["sources"].append({"url": source, "title": title or source, "publisher": publisher})
+    for case, role, url, orgname in _rows(store, Q_CONTACTS):
+        cases[short(case)]["contact"] = {"role": role, "url": url, "organisation": orgname}
+    for case, flag in _rows(store, Q_FLAGS):
+        cases[short(case)]["flags"].append(_FLAG_KEYS.get(flag, flag))
+    for c in cases.values():
+        c["evidence"].sort(key=lambda e: int(e["lesson"].rsplit("/", 1)[-1]) if e["lesson"].rsplit("/", 1)[-1].isdigit() else 0)
+        c["sources"].sort(key=lambda s: s["title"])
+        c["flags"].sort()
+
+    places: dict[str, dict] = {}
+    for place, label, parent, ptype in _rows(store, Q_PLACES):
+        p = places.setdefault(short(place), {"label": label, "parent": None, "type": None})
+        if parent:
+            p["parent"] = short(parent)
+        if ptype in _PLACE_TYPE_KEYS:
+            p["type"] = _PLACE_TYPE_KEYS[ptype]
+    tags = {short(tag): {"definition": d} for tag, d in _rows(store, Q_TAGS)}
+    return {"cases": cases, "places": places, "tags": tags}
+
+
+def ancestors(places: dict[str, dict], place: str) -> list[str]:
+    """The place and every place containing it, innermost first (cycles cut)."""
+    out, seen = [], set()
+    while place and place in places and place not in seen:
+        seen.add(place)
+        out.append(place)
+        place = places[place]["parent"]
+    return out
