@@ -147,7 +147,16 @@ def _write(path: Path, content: bytes) -> int:
 def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = "public",
           shacl: bool | None = None, cache_dir: Path | None = None, log=None) -> BuildResult:
     """Validate, build and write every dump; raise (leaving `out` untouched) on any failure."""
-    say = log or (lambda msg: None)
+    check = ShapesCheck() if profile == "public" and shacl is not False else None
+    try:
+        return _build(check, Path(data_dir), Path(out), base=base, profile=profile, shacl=shacl,
+                      cache_dir=cache_dir, say=log or (lambda msg: None))
+    finally:
+        if check is not None:
+            check.cancel()
+
+
+def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir, say) -> BuildResult:
     m = Minter(base)
     timings = {}
     t0 = time.perf_counter()
@@ -163,21 +172,14 @@ def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = 
     counts = class_counts(triples)
     timings["graph"] = time.perf_counter() - t1
 
-    shacl_report = "skipped"
-    if shacl or (shacl is None and len(triples) <= SHACL_AUTO_LIMIT):
-        t2 = time.perf_counter()
-        say("checking SHACL shapes ...")
-        from . import shapes
-
-        conforms, report = shapes.validate_ntriples(nt) if profile == "public" else (True, "")
-        if not conforms:
-            raise ShapesViolation(report)
-        shacl_report = "conforms" if profile == "public" else "skipped (full profile)"
-        timings["shacl"] = time.perf_counter() - t2
+    checked = check is not None and (shacl or (shacl is None and len(triples) <= SHACL_AUTO_LIMIT))
+    if checked:
+        say("checking SHACL shapes (alongside writing) ...")
+        check.submit(nt)
+    shacl_report = "skipped" if profile == "public" else "skipped (full profile)"
 
     t3 = time.perf_counter()
     say("writing dumps ...")
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
@@ -193,6 +195,13 @@ def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = 
         (tmp / "void.ttl").write_bytes(turtle(ox.parse(void_nt, format=ox.RdfFormat.N_TRIPLES)))
         shutil.copyfile(resources.ontology_dir() / "pcmh.ttl", tmp / "ontology.ttl")
         shutil.copyfile(resources.ontology_dir() / "shapes.ttl", tmp / "shapes.ttl")
+        if checked:
+            t2 = time.perf_counter()
+            conforms, report = check.result()
+            timings["shacl_wait"] = time.perf_counter() - t2
+            if not conforms:
+                raise ShapesViolation(report)
+            shacl_report = "conforms"
         summary = {
             "base": m.base,
             "profile": profile,
@@ -227,6 +236,54 @@ def _swap(new: Path, out: Path) -> None:
     else:
         os.replace(new, out)
     os.chmod(out, 0o755)
+
+
+class ShapesCheck:
+    """pyshacl in a forked process started with the build: it imports rdflib and pyshacl while the
+    data loads, then checks the graph while the dumps are written on the other core. The dumps
+    are swapped in only once it conforms."""
+
+    def __init__(self):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe(duplex=True)
+        self._proc = ctx.Process(target=self._run, args=(child,), daemon=True)
+        self._proc.start()
+        child.close()
+
+    @staticmethod
+    def _run(conn) -> None:
+        try:
+            from . import shapes
+
+            shapes.prepare()
+            nt = conn.recv_bytes()
+            conn.send(shapes.validate_ntriples(nt))
+        except EOFError:
+            pass  # the build no longer needs the check
+        except BaseException as exc:  # report, never hang the parent
+            conn.send((False, f"SHACL check failed: {exc!r}"))
+        finally:
+            conn.close()
+
+    def submit(self, nt: bytes) -> None:
+        self._conn.send_bytes(nt)
+
+    def result(self) -> tuple[bool, str]:
+        try:
+            conforms, report = self._conn.recv()
+        except EOFError:
+            conforms, report = False, "SHACL check process died"
+        self._proc.join()
+        return conforms, report
+
+    def cancel(self) -> None:
+        """Stop the check if it still runs; harmless after result()."""
+        self._conn.close()
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
 
 
 class ShapesViolation(Exception):
