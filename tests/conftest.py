@@ -9,6 +9,8 @@ import pytest
 
 from pcmh_kg import build
 
+pytest_plugins = ["stores"]  # the real SPARQL stores: oxigraph_server, virtuoso (tests/stores.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -1,0 +1,109 @@
+"""pcmh-kg serve: publish the graph over HTTP (SPARQL endpoint, IRI pages, ontology, VoID, dumps)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .. import build, server, store
+from ..cli import EXIT_USAGE, CommandError, Progress
+from ..vocab import Minter
+from ._common import add_data_options, add_profile_option, data_dir
+
+NAME = "serve"
+ORDER = 50
+HELP = "serve the graph over HTTP: SPARQL endpoint, a page for every IRI, ontology, VoID, dumps"
+DESCRIPTION = """\
+Serve the graph on http://HOST:PORT/ :
+  /sparql            SPARQL 1.1 Protocol (GET, POST); JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD
+  /<path>            every IRI under the base, e.g. /case/<id>: HTML, Turtle, JSON-LD or N-Triples by
+                     Accept (or a .html/.ttl/.jsonld/.nt suffix); answered directly with 200
+  /ontology /void /queries /explorer /dumps /context.jsonld
+The endpoint is read-only (updates get 403), refuses SERVICE unless --allow-service, stops a query
+after --timeout seconds (its worker process is killed and replaced) and returns at most --max-rows
+rows (header X-Result-Truncated: true when cut). It serves the built dumps in --dist when they are
+fresh and of the asked profile, else it builds the data into a temporary folder first."""
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--dist", type=Path, default=Path("dist"), metavar="DIR", help="built dumps (default: dist)")
+    p.add_argument("--store", metavar="URL", default=os.environ.get("PCMH_KG_STORE"),
+                   help="answer from this SPARQL endpoint instead of the embedded store ($PCMH_KG_STORE)")
+    p.add_argument("--graph", metavar="IRI", help="with --store: the named graph holding the data (default-graph-uri)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per query (default: 10)")
+    p.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="result cap (default: 10000)")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
+    p.add_argument("--allow-service", action="store_true", help="allow SERVICE (federated queries)")
+    add_profile_option(p)
+    add_data_options(p)
+
+
+def fresh_dist(dist: Path, data: Path, base: str | None, profile: str) -> bool:
+    """True when `dist` holds a complete build of the asked profile and base, newer than the data."""
+    try:
+        info = json.loads((dist / "build.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if info.get("profile") != profile or (base is not None and info.get("base") != Minter(base).base):
+        return False
+    dump = dist / store.DUMP
+    if not dump.is_file() or not (dist / "void.ttl").is_file():
+        return False
+    newest = max((p.stat().st_mtime for p in Path(data).rglob("*.yaml")), default=0)
+    return dump.stat().st_mtime >= newest
+
+
+def run(args) -> int:
+    say = Progress(args.quiet)
+    if args.timeout <= 0 or args.max_rows <= 0 or args.workers <= 0:
+        raise CommandError("--timeout, --max-rows and --workers must be positive", EXIT_USAGE)
+    tmp = None
+    backend = None
+    try:
+        if args.store:
+            dist = args.dist if (args.dist / "void.ttl").is_file() else None
+            base = Minter(args.base).base
+            summary = {"profile": "remote store", "triples": "?", "cases": "?"}
+            backend = server.RemoteBackend(args.store, graph=args.graph, timeout=args.timeout, max_rows=args.max_rows)
+        else:
+            data = data_dir(args)
+            if fresh_dist(args.dist, data, args.base, args.profile):
+                dist = args.dist
+            else:
+                tmp = Path(tempfile.mkdtemp(prefix="pcmh-kg-serve-"))
+                say(f"{args.dist} is missing, stale or of another profile: building {data} ({args.profile}) ...")
+                try:
+                    build.build(data, tmp / "dist", base=args.base, profile=args.profile, shacl=False, cache_dir=None)
+                except build.ShapesViolation as exc:
+                    raise CommandError(str(exc)) from None
+                dist = tmp / "dist"
+            summary = json.loads((dist / "build.json").read_text())
+            base = summary["base"]
+            say(f"loading {dist / store.DUMP} into {args.workers} query worker(s) ...")
+            backend = server.LocalBackend(dist / store.DUMP, workers=args.workers, timeout=args.timeout,
+                                          max_rows=args.max_rows)
+        cfg = server.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
+                            allow_service=args.allow_service, quiet=args.quiet, summary=summary)
+        app = server.App(backend, cfg)
+        try:
+            httpd = server.make_server(app, args.host, args.port)
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+        host, port = httpd.server_address[:2]
+        # the URL line is printed even with --quiet: scripts read it to find a --port 0 server
+        print(f"serving {base} at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", flush=True)
+        try:
+            httpd.serve_forever()
+        finally:
+            httpd.server_close()
+    finally:
+        if backend is not None:
+            backend.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
