@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import sparql
+
 RETRYABLE = {429, 500, 502, 503, 504}
 MEDIA_TYPE = "application/n-triples"
 
@@ -60,15 +62,6 @@ def check_payload(payload: bytes) -> int:
         raise PushError(f"the dump is not valid N-Triples, nothing was sent: {exc}") from None
 
 
-def _opener(url: str, user: str | None, password: str | None):
-    if not user:
-        return urllib.request.build_opener()
-    mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    mgr.add_password(None, url, user, password or "")
-    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(mgr),
-                                       urllib.request.HTTPBasicAuthHandler(mgr))
-
-
 def _message(exc: urllib.error.HTTPError) -> str:
     try:
         body = exc.read().decode("utf-8", "replace")
@@ -84,7 +77,7 @@ def push(endpoint: str, graph: str, dump: Path | bytes, *, user: str | None = No
     payload = dump if isinstance(dump, bytes) else Path(dump).read_bytes()
     triples = check_payload(payload) if check else -1
     url = graph_store_url(endpoint, graph)
-    opener = _opener(url, user, password)
+    opener = sparql.opener(url, user, password)
     t0 = time.perf_counter()
     try:
         backup = _send(opener, url, retries, backoff, timeout, say, method="GET")

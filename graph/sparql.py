@@ -185,9 +185,9 @@ def run_remote(endpoint: str, text: str, *, graph: str | None = None, timeout: f
     accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
     req = urllib.request.Request(endpoint, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
-    opener = _opener(endpoint, user, password)
+    http = opener(endpoint, user, password)
     try:
-        with opener.open(req, timeout=timeout) as resp:
+        with http.open(req, timeout=timeout) as resp:
             ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
             payload = resp.read()
     except urllib.error.HTTPError as exc:
@@ -203,7 +203,8 @@ def run_remote(endpoint: str, text: str, *, graph: str | None = None, timeout: f
     return Results("graph", triples=list(ox.parse(payload, format=fmt)))
 
 
-def _opener(url: str, user: str | None, password: str | None):
+def opener(url: str, user: str | None, password: str | None):
+    """An HTTP opener that answers digest (Virtuoso) or basic auth challenges when a user is given."""
     if not user:
         return urllib.request.build_opener()
     mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
