@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import time
@@ -20,8 +21,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import jsonld, loader, resources
-from .emit import Lines, decimal, integer, iri, text, typed
+from . import emit, fragments, jsonld, loader, resources, yamlio
+from .problems import InvalidInput
+from .emit import Lines, integer, iri, text, typed
 from .vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
 
 DUMPS = {
@@ -72,13 +74,8 @@ def turtle(triples, prefixes: dict[str, str] = PREFIXES) -> bytes:
     return b"\n".join(head + lines[n:])
 
 
-def class_counts(triples) -> Counter:
-    rdf_type = RDF + "type"
-    return Counter(t.object.value for t in triples if t.predicate.value == rdf_type
-                   and isinstance(t.object, ox.NamedNode))
-
-
-def void_lines(m: Minter, data: loader.Data, triples: list, counts: Counter, sizes: dict) -> str:
+def void_lines(m: Minter, data: loader.Data, stats, sizes: dict) -> str:
+    counts = stats.types
     t = Lines()
     add = t.add
     ds = m.dataset
@@ -97,11 +94,10 @@ def void_lines(m: Minter, data: loader.Data, triples: list, counts: Counter, siz
     add(ds, DCTERMS + "conformsTo", iri("https://w3id.org/pcmh-kg/ontology"))
     add(ds, PROV + "wasAttributedTo", iri(m.curators))
     add(ds, VOID + "uriSpace", text(m.base, None))
-    add(ds, VOID + "triples", integer(len(triples)))
-    subjects = {tr.subject.value for tr in triples}
-    add(ds, VOID + "distinctSubjects", integer(len(subjects)))
+    add(ds, VOID + "triples", integer(stats.triples))
+    add(ds, VOID + "distinctSubjects", integer(stats.subjects))
     add(ds, VOID + "classes", integer(len(counts)))
-    add(ds, VOID + "properties", integer(len({tr.predicate.value for tr in triples})))
+    add(ds, VOID + "properties", integer(len(stats.predicates)))
     add(ds, VOID + "sparqlEndpoint", iri(m.base + "sparql"))
     for ns in sorted(set(PREFIXES.values())):
         add(ds, VOID + "vocabulary", iri(ns))
@@ -161,63 +157,150 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
     timings = {}
     t0 = time.perf_counter()
     say("reading and validating data ...")
-    data = loader.load(data_dir, base=m.base, profile=profile, cache_dir=cache_dir,
-                       progress=lambda n, total: say(f"  cases {n}/{total}"))
-    timings["load_validate"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
-    say(f"building the graph ({len(data.cases)} cases) ...")
-    nt = "".join(graph_chunks(data, m)).encode("utf-8")
-    triples = list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
-    counts = class_counts(triples)
-    timings["graph"] = time.perf_counter() - t1
-
-    checked = check is not None and (shacl or (shacl is None and len(triples) <= SHACL_AUTO_LIMIT))
-    if checked:
-        say("checking SHACL shapes (alongside writing) ...")
-        check.submit(nt)
-    shacl_report = "skipped" if profile == "public" else "skipped (full profile)"
-
-    t3 = time.perf_counter()
-    say("writing dumps ...")
+    fw, problems = loader.load_framework(data_dir)
+    data = fw.data
+    paths = loader.case_paths(data_dir)
+    index = RebuildIndex(cache_dir, data_dir, out, m.base, profile)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    writer = fragments.DumpWriter(tmp)
+    old = index.open_previous()
     try:
-        sizes = {
-            "pcmh-kg.nt": _write(tmp / "pcmh-kg.nt", nt),
-            "pcmh-kg.ttl": _write(tmp / "pcmh-kg.ttl", turtle(triples)),
-            "pcmh-kg.rdf": _write(tmp / "pcmh-kg.rdf", ox.serialize(
-                triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)),
-            "pcmh-kg.jsonld": _write(tmp / "pcmh-kg.jsonld", jsonld.document(triples)),
-        }
+        if not problems:
+            writer.add(fragments.make(emit.framework_lines(data, m)))
+        fresh: dict = {}
+        todo, reused = [], {}
+        for path in paths:
+            st = path.stat()
+            hit = index.lookup(path, st) if old else None
+            if hit is not None:
+                reused[path] = hit
+            else:
+                todo.append(path)
+        say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
+        made = loader.iter_cases(todo, m.base, profile, serialise=True,
+                                 progress=lambda n, total: say(f"  cases {n}/{total}"))
+        for path in paths:
+            if path in reused:
+                case, where, stats = reused[path]
+                found = []
+            else:
+                got, case, fragment, found = next(made)
+                assert got == path
+            if found:
+                problems.extend(found)
+                continue
+            problems.extend(fw.case_problems(path, case))
+            fw.add_case(case)
+            if problems:
+                continue  # keep checking, stop writing
+            if path in reused:
+                where = writer.copy(old, where, stats)
+            else:
+                where = writer.add(fragment)
+                stats = fragment.stats
+            st = path.stat()
+            fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, where, stats)
+        if problems:
+            raise InvalidInput(problems)
+        timings["load_validate_serialise"] = time.perf_counter() - t0
+
+        t1 = time.perf_counter()
+        say(f"writing dumps ({len(data.cases)} cases) ...")
+        for chunk in (emit.source_lines(data.sources), catalogue_lines(m), ontology_lines()):
+            writer.add(fragments.make(chunk))
+        sizes = writer.close()
+        stats = writer.stats
+        counts = Counter(dict(stats.types))
         (tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
-        void_nt = void_lines(m, data, triples, counts, sizes).encode("utf-8")
+        void_nt = void_lines(m, data, stats, sizes).encode("utf-8")
         (tmp / "void.ttl").write_bytes(turtle(ox.parse(void_nt, format=ox.RdfFormat.N_TRIPLES)))
         shutil.copyfile(resources.ontology_dir() / "pcmh.ttl", tmp / "ontology.ttl")
         shutil.copyfile(resources.ontology_dir() / "shapes.ttl", tmp / "shapes.ttl")
-        if checked:
+        timings["write"] = time.perf_counter() - t1
+
+        shacl_report = "skipped" if profile == "public" else "skipped (full profile)"
+        if check is not None and (shacl or (shacl is None and stats.triples <= SHACL_AUTO_LIMIT)):
             t2 = time.perf_counter()
+            say("checking SHACL shapes ...")
+            check.submit((tmp / fragments.FILES["nt"]).read_bytes())
             conforms, report = check.result()
-            timings["shacl_wait"] = time.perf_counter() - t2
+            timings["shacl"] = time.perf_counter() - t2
             if not conforms:
                 raise ShapesViolation(report)
             shacl_report = "conforms"
         summary = {
             "base": m.base,
             "profile": profile,
-            "triples": len(triples),
+            "triples": stats.triples,
             "cases": len(data.cases),
             "classes": dict(sorted(counts.items())),
             "shacl": shacl_report,
         }
         (tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        index.close_previous(old)
+        old = None
         _swap(tmp, out)
     except BaseException:
+        writer.abort()
+        index.close_previous(old)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    timings["write"] = time.perf_counter() - t3
+    index.save(fresh, sizes)
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(out, len(triples), counts, len(data.cases), timings, shacl_report)
+    return BuildResult(out, stats.triples, counts, len(data.cases), timings, shacl_report)
+
+
+class RebuildIndex:
+    """Where each case's bytes sit in the previous dumps, so a rebuild copies unchanged cases.
+
+    The previous dist/ is the cache: the index (in the cache folder) records, per case file, its
+    mtime and size, its validated record, the offsets of its fragment in each dump file and its
+    statistics; it is used only if the dumps are exactly those it describes and the code, base,
+    profile and data folder are the same."""
+
+    def __init__(self, cache_dir: Path | None, data_dir: Path, out: Path, base: str, profile: str):
+        self.path = Path(cache_dir) / f"rebuild-{profile}.pickle" if cache_dir else None
+        self.out = out
+        self.key = (loader.code_fingerprint(), str(Path(data_dir).resolve()), str(out.resolve()), base, profile)
+        self.entries: dict = {}
+
+    def open_previous(self):
+        if not self.path or not self.path.exists():
+            return None
+        try:
+            with open(self.path, "rb") as fh, yamlio.paused_gc():
+                stored = pickle.load(fh)  # noqa: S301 - our own cache file, never shipped
+            if stored.get("key") != self.key:
+                return None
+            for name, size in stored["sizes"].items():
+                if (self.out / name).stat().st_size != size:
+                    return None
+            self.entries = stored["entries"]
+            return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
+        except Exception:  # a damaged or stale cache is only a slower build
+            self.entries = {}
+            return None
+
+    def lookup(self, path: Path, st) -> tuple | None:
+        hit = self.entries.get(str(path))
+        if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
+            return hit[2], hit[3], hit[4]
+        return None
+
+    @staticmethod
+    def close_previous(files) -> None:
+        for fh in (files or {}).values():
+            fh.close()
+
+    def save(self, entries: dict, sizes: dict) -> None:
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump({"key": self.key, "sizes": sizes, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
 
 
 def _swap(new: Path, out: Path) -> None:

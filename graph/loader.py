@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import pickle
-import sys
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from . import emit, schema, yamlio
+from . import emit, fragments, schema, yamlio
 from .problems import InvalidInput, Problem, field_name
 from .schema import Checker
 from .vocab import Minter
@@ -71,100 +69,52 @@ def _read(path: Path, problems: list[Problem]):
 
 # ---------------------------------------------------------------------------------------- cases
 
-def process_case_file(path_str: str, base: str, profile: str):
-    """Worker: one case file -> (case, N-Triples text, problems). Pure; safe in a subprocess."""
+def process_case_file(path_str: str, base: str, profile: str, serialise: bool = False):
+    """Worker: one case file -> (case, payload, problems). Pure; safe in a subprocess.
+
+    The payload is the case's N-Triples text, or with `serialise` its Fragment in every dump
+    format, so that serialisation too runs in the workers."""
     path = Path(path_str)
     display = display_path(path)
     try:
         text, raw = yamlio.read_file(path, display)
     except yamlio.ProblemError as exc:
-        return None, "", [exc.problem]
+        return None, None, [exc.problem]
     case, found = schema.check_case(raw, expected_id=path.stem)
     if found:
-        return None, "", _located(display, text, found)
-    return case, emit.case_lines(case, Minter(base), profile), []
+        return None, None, _located(display, text, found)
+    nt = emit.case_lines(case, Minter(base), profile)
+    return case, (fragments.make(nt) if serialise else nt), []
 
 
-def _code_fingerprint() -> str:
+def code_fingerprint() -> str:
+    """Changes whenever the code that turns a case file into triples changes."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("emit.py", "schema.py", "yamlio.py", "vocab.py", "loader.py"):
+    for name in ("emit.py", "schema.py", "yamlio.py", "vocab.py", "loader.py", "fragments.py", "jsonld.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 
 
-class CaseCache:
-    """Per-file results keyed by (mtime, size), invalidated by any change of code, base or profile."""
-
-    def __init__(self, cache_dir: Path | None, root: Path, base: str, profile: str):
-        self.path = cache_dir / f"cases-{profile}.pickle" if cache_dir else None
-        self.key = (_code_fingerprint(), str(root.resolve()), base, profile, sys.version_info[:2])
-        self.entries: dict = {}
-        if self.path and self.path.exists():
-            try:
-                with open(self.path, "rb") as fh, yamlio.paused_gc():
-                    stored = pickle.load(fh)  # noqa: S301 - our own cache file, never shipped
-                if stored.get("key") == self.key:
-                    self.entries = stored["entries"]
-            except Exception:  # a damaged cache is only a slower build
-                self.entries = {}
-
-    def get(self, path: str, stat: os.stat_result):
-        hit = self.entries.get(path)
-        if hit and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-            return hit[2], hit[3]
-        return None
-
-    def save(self, fresh: dict) -> None:
-        if not self.path:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump({"key": self.key, "entries": fresh}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+def case_paths(root: Path) -> list[Path]:
+    folder = Path(root) / CASES_DIR
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def load_cases(paths: list[Path], base: str, profile: str, cache: CaseCache | None,
-               progress=None) -> tuple[list, list, list, list[Problem]]:
-    results: list = [None] * len(paths)
-    todo: list[int] = []
-    stats = []
-    for i, path in enumerate(paths):
-        st = path.stat()
-        stats.append(st)
-        hit = cache.get(str(path), st) if cache else None
-        if hit is not None:
-            results[i] = (hit[0], hit[1], [])
-        else:
-            todo.append(i)
-    job = partial(process_case_file, base=base, profile=profile)
-    if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+def iter_cases(paths: list[Path], base: str, profile: str, *, serialise: bool = False, progress=None):
+    """(path, case, payload, problems) for each path, in order; in worker processes when many."""
+    job = partial(process_case_file, base=base, profile=profile, serialise=serialise)
+    if len(paths) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(processes=min(os.cpu_count() or 2, 4)) as pool:
-            it = pool.imap(job, [str(paths[i]) for i in todo], chunksize=64)
-            for n, (i, res) in enumerate(zip(todo, it)):
-                results[i] = res
-                if progress and n % 1000 == 0:
-                    progress(n, len(todo))
+            for n, (path, res) in enumerate(zip(paths, pool.imap(job, [str(p) for p in paths], chunksize=64))):
+                if progress and n % 5000 == 0:
+                    progress(n, len(paths))
+                yield (path, *res)
     else:
         with yamlio.paused_gc():
-            for i in todo:
-                results[i] = job(str(paths[i]))
-    problems: list[Problem] = []
-    cases, files, lines = [], [], []
-    fresh = {}
-    for path, st, (case, nt, found) in zip(paths, stats, results):
-        if found:
-            problems.extend(found)
-            continue
-        cases.append(case)
-        files.append(path)
-        lines.append(nt)
-        fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, nt)
-    if cache and not problems:
-        cache.save(fresh)
-    return cases, files, lines, problems
+            for path in paths:
+                yield (path, *job(str(path)))
 
 
 # ------------------------------------------------------------------------------------ framework
@@ -299,17 +249,47 @@ def _check_acyclic(records: dict, parent_key: str, kind: str, items, key_name, p
             cur = records[cur][1].get(parent_key)
 
 
-def load(root: Path, *, base: str | None = None, profile: str = "public",
-         cache_dir: Path | None = None, progress=None) -> Data:
-    """Read and validate everything under `root`; raise InvalidInput listing every problem."""
-    m = Minter(base)
+class Framework:
+    """The guide, tags, places and organisations of a data directory, and their ids."""
+
+    def __init__(self, data: Data, tags: dict, places: dict, orgs: dict):
+        self.data, self.tags, self.places, self.orgs = data, tags, places, orgs
+        self.lesson_numbers = {lesson["number"] for lesson in data.lessons}
+
+    def case_problems(self, path: Path, case: dict) -> list[Problem]:
+        """Dangling references of one valid case (unknown place, organisation, tag, lesson)."""
+        refs = []
+        if case["place"] not in self.places:
+            refs.append((("place",), f"unknown place '{case['place']}'"))
+        for i, org in enumerate(case["organisations"]):
+            if org not in self.orgs:
+                refs.append((("organisations", i), f"unknown organisation '{org}'"))
+        if case["contact"]["organisation"] not in self.orgs:
+            refs.append((("contact", "organisation"), f"unknown organisation '{case['contact']['organisation']}'"))
+        for i, tag in enumerate(case["tags"]):
+            if tag not in self.tags:
+                refs.append((("tags", i), f"unknown tag '{tag}'"))
+        for i, link in enumerate(case["lessons"]):
+            if self.lesson_numbers and link["lesson"] not in self.lesson_numbers:
+                refs.append((("lessons", i, "lesson"), f"unknown lesson {link['lesson']}"))
+        if not refs:
+            return []
+        return _located(display_path(path), path.read_text(encoding="utf-8"), refs)
+
+    def add_case(self, case: dict) -> None:
+        self.data.cases.append(case)
+        for source in case["sources"]:
+            self.data.sources.setdefault(source["url"], source)
+
+
+def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
+    """Read and check everything but the cases; return it with the problems found."""
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
         raise InvalidInput([Problem(str(root), None, "", "data directory not found")])
     data = Data(root=root)
     _load_guide(root, data, problems)
-
     tag_items = _load_list_files(root / "tags", "tags", schema.check_tag, problems,
                                  extra_keys=frozenset({"scheme"}))
     schemes = [(d, meta["raw"]["scheme"]) for d, _, i, _, meta in tag_items if "scheme" in meta["raw"] and i == 0]
@@ -353,42 +333,33 @@ def load(root: Path, *, base: str | None = None, profile: str = "public",
         problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
                                 f"unknown organisation '{data.guide['publisher']}'"))
 
-    case_paths = sorted((root / CASES_DIR).glob("*.yaml")) if (root / CASES_DIR).is_dir() else []
     for stray in sorted((root / CASES_DIR).glob("*.yml")) if (root / CASES_DIR).is_dir() else []:
         problems.append(Problem(display_path(stray), None, "", "case files must end in .yaml"))
-    cache = CaseCache(cache_dir, root, m.base, profile) if cache_dir else None
-    cases, files, lines, found = load_cases(case_paths, m.base, profile, cache, progress)
-    problems.extend(found)
-    lesson_numbers = {lesson["number"] for lesson in data.lessons}
-    for path, case in zip(files, cases):
-        refs = []
-        if case["place"] not in places:
-            refs.append((("place",), f"unknown place '{case['place']}'"))
-        for i, org in enumerate(case["organisations"]):
-            if org not in orgs:
-                refs.append((("organisations", i), f"unknown organisation '{org}'"))
-        if case["contact"]["organisation"] not in orgs:
-            refs.append((("contact", "organisation"), f"unknown organisation '{case['contact']['organisation']}'"))
-        for i, tag in enumerate(case["tags"]):
-            if tag not in tags:
-                refs.append((("tags", i), f"unknown tag '{tag}'"))
-        for i, link in enumerate(case["lessons"]):
-            if lesson_numbers and link["lesson"] not in lesson_numbers:
-                refs.append((("lessons", i, "lesson"), f"unknown lesson {link['lesson']}"))
-        if refs:
-            text = path.read_text(encoding="utf-8")
-            problems.extend(_located(display_path(path), text, refs))
-        for source in case["sources"]:
-            data.sources.setdefault(source["url"], source)
     for source in data.guide.get("sources", []):
         data.sources.setdefault(source["url"], source)
     for place in data.places:
         for source in place["sources"]:
             data.sources.setdefault(source["url"], source)
+    return Framework(data, tags, places, orgs), problems
+
+
+def load(root: Path, *, base: str | None = None, profile: str = "public", progress=None) -> Data:
+    """Read and validate everything under `root`; raise InvalidInput listing every problem."""
+    m = Minter(base)
+    fw, problems = load_framework(root)
+    lines = []
+    for path, case, nt, found in iter_cases(case_paths(root), m.base, profile, progress=progress):
+        if found:
+            problems.extend(found)
+            continue
+        problems.extend(fw.case_problems(path, case))
+        fw.add_case(case)
+        fw.data.case_files.append(path)
+        lines.append(nt)
     if problems:
         raise InvalidInput(problems)
-    data.cases, data.case_files, data.case_lines = cases, files, lines
-    return data
+    fw.data.case_lines = lines
+    return fw.data
 
 
 def framework_and_case_lines(data: Data, base: str | None = None) -> list[str]:

@@ -143,16 +143,28 @@ def test_same_input_gives_byte_identical_files(real_dist, tmp_path):
         assert digests == first
 
 
-def test_cache_sees_an_edited_case(tmp_path):
+def test_rebuild_after_an_edit_equals_a_cold_build(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
-    cache = tmp_path / "cache"
-    build.build(data, tmp_path / "d1", shacl=False, cache_dir=cache)
-    case = sorted((data / "cases").glob("*.yaml"))[0]
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    build.build(data, out, shacl=False, cache_dir=cache)
+    case = sorted((data / "cases").glob("*.yaml"))[len(list((data / "cases").glob("*.yaml"))) // 2]
     text = case.read_text(encoding="utf-8")
     case.write_text(re.sub(r"^title: .*$", "title: Edited title for the cache test", text, count=1, flags=re.M))
-    build.build(data, tmp_path / "d2", shacl=False, cache_dir=cache)
-    assert "Edited title for the cache test" in (tmp_path / "d2" / "pcmh-kg.nt").read_text()
+    build.build(data, out, shacl=False, cache_dir=cache)  # splices unchanged cases from the old dumps
+    build.build(data, tmp_path / "cold", shacl=False, cache_dir=None)
+    assert "Edited title for the cache test" in (out / "pcmh-kg.nt").read_text()
+    assert _digest(out) == _digest(tmp_path / "cold")
+
+
+def test_tampered_previous_dumps_are_not_reused(tmp_path):
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    build.build(DATA, out, shacl=False, cache_dir=cache)
+    expected = _digest(out)
+    with open(out / "pcmh-kg.ttl", "ab") as fh:
+        fh.write(b"# edited by hand\n")
+    build.build(DATA, out, shacl=False, cache_dir=cache)
+    assert _digest(out) == expected
 
 
 def test_build_fails_atomically_when_writing_fails(real_dist, tmp_path, monkeypatch):
@@ -160,10 +172,11 @@ def test_build_fails_atomically_when_writing_fails(real_dist, tmp_path, monkeypa
     shutil.copytree(real_dist, out)
     before = _digest(out)
 
-    def broken(_triples):
+    def broken(*_args):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(build.jsonld, "document", broken)
+    # fails after every dump has been written into the temporary folder
+    monkeypatch.setattr(build, "void_lines", broken)
     with pytest.raises(OSError):
         build.build(DATA, out, shacl=False)
     assert _digest(out) == before

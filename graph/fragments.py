@@ -1,0 +1,142 @@
+"""Every dump written as the concatenation of per-chunk fragments.
+
+A chunk is a group of triples whose subjects no other chunk has: one case study (with its
+contact and lesson links), the framework, the web sources, the query catalogue, the ontology.
+Each chunk is serialised on its own (N-Triples, a Turtle body, RDF/XML descriptions, JSON-LD
+node objects), so the work spreads over worker processes, the dumps are written as a stream in a
+fixed order (byte-identical for the same input, bounded memory at 100k cases), and a rebuild
+copies the bytes of unchanged cases from the previous dumps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import jsonld
+from .vocab import PREFIXES, RDF
+
+KINDS = ("nt", "ttl", "rdf", "jsonld")
+FILES = {"nt": "pcmh-kg.nt", "ttl": "pcmh-kg.ttl", "rdf": "pcmh-kg.rdf", "jsonld": "pcmh-kg.jsonld"}
+RDF_TYPE = RDF + "type"
+
+
+@dataclass(slots=True)
+class Stats:
+    triples: int = 0
+    subjects: int = 0
+    types: Counter = field(default_factory=Counter)
+    predicates: set = field(default_factory=set)
+
+    def add(self, other: "Stats") -> None:
+        self.triples += other.triples
+        self.subjects += other.subjects
+        self.types.update(other.types)
+        self.predicates.update(other.predicates)
+
+
+@dataclass(slots=True)
+class Fragment:
+    parts: dict  # kind -> bytes
+    stats: Stats
+
+
+def _turtle_header() -> bytes:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items())).encode()
+
+
+def _rdfxml_envelope() -> tuple[bytes, bytes]:
+    empty = ox.serialize([], format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    head, _, tail = empty.rpartition(b"</rdf:RDF>")
+    return head, b"</rdf:RDF>" + tail
+
+
+TTL_HEADER = _turtle_header()
+RDF_HEAD, RDF_TAIL = _rdfxml_envelope()
+JSONLD_HEAD = (b'{\n "@context": ' + json.dumps(jsonld.context()["@context"]).encode() + b',\n "@graph": [\n')
+JSONLD_TAIL = b"\n ]\n}\n"
+
+
+def make(nt: str) -> Fragment:
+    """Serialise one chunk of N-Triples every way; raises SyntaxError on invalid N-Triples."""
+    raw = nt.encode("utf-8")
+    triples = list(ox.parse(raw, format=ox.RdfFormat.N_TRIPLES))
+    stats = Stats(triples=len(triples))
+    subjects = set()
+    for t in triples:
+        subjects.add(t.subject.value)
+        p = t.predicate.value
+        stats.predicates.add(p)
+        if p == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            stats.types[t.object.value] += 1
+    stats.subjects = len(subjects)
+    if not triples:
+        return Fragment({k: b"" for k in KINDS}, stats)
+    ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ttl_body = b"\n".join(line for line in ttl.split(b"\n") if not line.startswith(b"@prefix"))
+    rdf = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    if not (rdf.startswith(RDF_HEAD) and rdf.endswith(RDF_TAIL)):  # pragma: no cover - guards an Oxigraph change
+        raise RuntimeError("unexpected RDF/XML envelope from Oxigraph")
+    rdf_body = rdf[len(RDF_HEAD):len(rdf) - len(RDF_TAIL)]
+    nodes = ",\n".join("  " + json.dumps(n, ensure_ascii=False) for n in jsonld.nodes(triples))
+    return Fragment({"nt": raw, "ttl": ttl_body.strip(b"\n") + b"\n", "rdf": rdf_body,
+                     "jsonld": nodes.encode("utf-8")}, stats)
+
+
+class DumpWriter:
+    """Streams fragments into the four dump files and records where each one lands."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.files = {k: open(self.folder / FILES[k], "wb") for k in KINDS}
+        self.files["ttl"].write(TTL_HEADER)
+        self.files["rdf"].write(RDF_HEAD)
+        self.files["jsonld"].write(JSONLD_HEAD)
+        self._json_started = False
+        self.stats = Stats()
+
+    def add(self, fragment: Fragment) -> dict:
+        """Write a fragment; returns {kind: (offset, length)} of its bytes in each file."""
+        where = {}
+        for kind in KINDS:
+            data = fragment.parts[kind]
+            where[kind] = self._put(kind, data)
+        self.stats.add(fragment.stats)
+        return where
+
+    def copy(self, source: dict, where: dict, stats: Stats) -> dict:
+        """Copy a fragment's bytes from the previous dumps (open files by kind)."""
+        out = {}
+        for kind in KINDS:
+            offset, length = where[kind]
+            source[kind].seek(offset)
+            out[kind] = self._put(kind, source[kind].read(length))
+        self.stats.add(stats)
+        return out
+
+    def _put(self, kind: str, data: bytes) -> tuple[int, int]:
+        fh = self.files[kind]
+        if kind == "jsonld" and data:
+            if self._json_started:
+                fh.write(b",\n")
+            self._json_started = True
+        offset = fh.tell()
+        fh.write(data)
+        return offset, len(data)
+
+    def close(self) -> dict[str, int]:
+        self.files["rdf"].write(RDF_TAIL)
+        self.files["jsonld"].write(JSONLD_TAIL)
+        sizes = {}
+        for kind, fh in self.files.items():
+            sizes[FILES[kind]] = fh.tell()
+            fh.close()
+        return sizes
+
+    def abort(self) -> None:
+        for fh in self.files.values():
+            fh.close()
