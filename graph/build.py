@@ -170,8 +170,9 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
             writer.add(fragments.make(emit.framework_lines(data, m)))
         fresh: dict = {}
         todo, reused = [], {}
+        stat = {path: path.stat() for path in paths}
         for path in paths:
-            st = path.stat()
+            st = stat[path]
             hit = index.lookup(path, st) if old else None
             if hit is not None:
                 reused[path] = hit
@@ -199,7 +200,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
             else:
                 where = writer.add(fragment)
                 stats = fragment.stats
-            st = path.stat()
+            st = stat[path]
             fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, where, stats)
         if problems:
             raise InvalidInput(problems)

@@ -35,8 +35,10 @@ class Stats:
     def add(self, other: "Stats") -> None:
         self.triples += other.triples
         self.subjects += other.subjects
-        self.types.update(other.types)
-        self.predicates.update(other.predicates)
+        for cls, n in other.types.items():
+            self.types[cls] += n
+        if not other.predicates <= self.predicates:
+            self.predicates |= other.predicates
 
 
 @dataclass(slots=True)
@@ -59,6 +61,7 @@ TTL_HEADER = _turtle_header()
 RDF_HEAD, RDF_TAIL = _rdfxml_envelope()
 JSONLD_HEAD = (b'{\n "@context": ' + json.dumps(jsonld.context()["@context"]).encode() + b',\n "@graph": [\n')
 JSONLD_TAIL = b"\n ]\n}\n"
+JSON_SEP = b",\n"
 
 
 def make(nt: str) -> Fragment:
@@ -74,6 +77,7 @@ def make(nt: str) -> Fragment:
         if p == RDF_TYPE and isinstance(t.object, ox.NamedNode):
             stats.types[t.object.value] += 1
     stats.subjects = len(subjects)
+    stats.predicates = frozenset(stats.predicates)
     if not triples:
         return Fragment({k: b"" for k in KINDS}, stats)
     ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
@@ -97,38 +101,67 @@ class DumpWriter:
         self.files["rdf"].write(RDF_HEAD)
         self.files["jsonld"].write(JSONLD_HEAD)
         self._json_started = False
+        self._pending: dict = {}
         self.stats = Stats()
 
     def add(self, fragment: Fragment) -> dict:
         """Write a fragment; returns {kind: (offset, length)} of its bytes in each file."""
+        self._flush()
         where = {}
         for kind in KINDS:
-            data = fragment.parts[kind]
-            where[kind] = self._put(kind, data)
+            where[kind] = self._put(kind, fragment.parts[kind])
         self.stats.add(fragment.stats)
         return where
 
     def copy(self, source: dict, where: dict, stats: Stats) -> dict:
-        """Copy a fragment's bytes from the previous dumps (open files by kind)."""
+        """Copy a fragment's bytes from the previous dumps (open files by kind). Fragments that
+        were neighbours there are copied as one span, so a rebuild is a few large copies."""
         out = {}
         for kind in KINDS:
             offset, length = where[kind]
-            source[kind].seek(offset)
-            out[kind] = self._put(kind, source[kind].read(length))
+            gap = len(JSON_SEP) if kind == "jsonld" else 0
+            span = self._pending.get(kind)
+            if not (span and length and span["src"] is source[kind] and offset == span["end"] + gap):
+                self._flush(kind)
+                if not length:
+                    out[kind] = self._put(kind, b"")
+                    continue
+                sep = gap if (kind == "jsonld" and self._json_started) else 0
+                span = self._pending[kind] = {"src": source[kind], "start": offset, "end": offset,
+                                              "base": self.files[kind].tell() + sep}
+            span["end"] = offset + length
+            out[kind] = (span["base"] + offset - span["start"], length)
         self.stats.add(stats)
         return out
+
+    def _flush(self, *kinds) -> None:
+        for kind in kinds or KINDS:
+            span = self._pending.pop(kind, None)
+            if not span:
+                continue
+            fh = self.files[kind]
+            if kind == "jsonld" and self._json_started:
+                fh.write(JSON_SEP)
+            self._json_started = self._json_started or kind == "jsonld"
+            src, left = span["src"], span["end"] - span["start"]
+            src.seek(span["start"])
+            while left:
+                block = src.read(min(left, 1 << 20))
+                fh.write(block)
+                left -= len(block)
 
     def _put(self, kind: str, data: bytes) -> tuple[int, int]:
         fh = self.files[kind]
         if kind == "jsonld" and data:
             if self._json_started:
-                fh.write(b",\n")
+                fh.write(JSON_SEP)
             self._json_started = True
         offset = fh.tell()
         fh.write(data)
         return offset, len(data)
 
     def close(self) -> dict[str, int]:
+        self._flush()
         self.files["rdf"].write(RDF_TAIL)
         self.files["jsonld"].write(JSONLD_TAIL)
         sizes = {}

@@ -56,9 +56,12 @@ def _term(term, compact: Compactor):
     return {"@value": term.value, "@type": compact(dt)}
 
 
+_SHARED = Compactor()  # one cache per process: the same predicates and classes recur in every chunk
+
+
 def nodes(triples, compact: Compactor | None = None) -> list[dict]:
     """Group triples by subject in first-seen order, one node object each."""
-    compact = compact or Compactor()
+    compact = compact or _SHARED
     by_subject: dict[str, dict] = {}
     for t in triples:
         s = t.subject
