@@ -72,8 +72,9 @@ class Checker:
             elif key not in allowed:
                 near = ", ".join(sorted(allowed))
                 self.err(path + (key,), f"unknown field '{key}' (allowed: {near})")
-        for key in sorted(required - value.keys()):
-            self.err(path + (key,), "is required")
+        for key in sorted(required):
+            if value.get(key) is None:  # absent, or present but empty (`title:` or `title: ~`)
+                self.err(path + (key,), "is required")
         return value
 
     def text(self, value, path: tuple, *, public: bool = True, max_len: int | None = None,
@@ -115,7 +116,7 @@ class Checker:
 
     def slugs(self, value, path: tuple, *, min_items: int = 0) -> list[str]:
         if value is None:
-            value = []
+            return []  # a missing required list is reported once, by mapping()
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
@@ -188,7 +189,7 @@ class Checker:
 
     def sources(self, value, path: tuple, *, min_items: int = 1) -> list[dict]:
         if value is None:
-            value = []
+            return []  # a missing required list is reported once, by mapping()
         if not isinstance(value, list):
             self.err(path, f"must be a list of sources, got {_type_name(value)}")
             return []

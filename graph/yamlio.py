@@ -9,6 +9,8 @@ PyYAML), several documents, oversized files. Line numbers are looked up only whe
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,12 +81,18 @@ def parse_text(text: str, filename: str):
         raise ProblemError(Problem(filename, line, "", f"YAML: {message}")) from None
     except yaml.YAMLError as exc:
         raise ProblemError(Problem(filename, None, "", f"YAML: {exc}")) from None
+    except RecursionError:
+        raise ProblemError(Problem(filename, None, "", "YAML: nested too deeply")) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of thousands of digits
+        raise ProblemError(Problem(filename, None, "", f"YAML: value cannot be read: {exc}")) from None
 
 
 def read_file(path: Path, display: str | None = None):
     """Read and parse one data file, refusing oversized or non-UTF-8 files."""
     display = display or str(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a directory, or a FIFO that would block
+            raise ProblemError(Problem(display, None, "", "not a regular file"))
         raw = path.read_bytes()
     except OSError as exc:
         raise ProblemError(Problem(display, None, "", f"cannot read file: {exc.strerror}")) from None
@@ -108,7 +116,7 @@ def line_of(text: str, path: tuple) -> int | None:
     """The line (1-based) of the value at `path` in the YAML text, or of its nearest parent."""
     try:
         node = yaml.compose(text, Loader=_LineLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):  # the line is a nicety; never fail on it
         return None
     line = node.start_mark.line + 1 if node is not None else None
     for part in path:

@@ -91,3 +91,29 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path, capsys):
     for name in ("unknown-tag.yaml", "unknown-place.yaml", "wrong-scope.yaml"):
         assert name in err
     assert "3 problem(s)" in err
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("huge-integer", "id: huge-integer\nstarted: " + "9" * 5000 + "\n", "value cannot be read"),
+    ("deep-nesting", "colour: " + "[" * 5000 + "]" * 5000 + "\n", "unknown field 'colour'"),
+    ("empty", "", "must be a mapping of fields, got empty"),
+])
+def test_pathological_yaml_is_reported_not_crashed(name, content, message, tmp_path, capsys):
+    data, _ = _data_with(Path(__file__).parent / "bad_inputs" / "cases" / "unknown-tag.yaml", tmp_path)
+    (data / "cases" / "unknown-tag.yaml").unlink()
+    (data / "cases" / f"{name}.yaml").write_text(content)
+    assert main(["validate", "--no-shacl", "-q", "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert f"{name}.yaml" in err and message in err
+
+
+def test_a_fifo_or_folder_named_like_a_case_is_refused_without_blocking(tmp_path, capsys):
+    import os
+
+    data, _ = _data_with(Path(__file__).parent / "bad_inputs" / "cases" / "unknown-tag.yaml", tmp_path)
+    (data / "cases" / "unknown-tag.yaml").unlink()
+    os.mkfifo(data / "cases" / "pipe.yaml")
+    (data / "cases" / "folder.yaml").mkdir()
+    assert main(["validate", "--no-shacl", "-q", "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "pipe.yaml:" in err and "folder.yaml:" in err and "not a regular file" in err
