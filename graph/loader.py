@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+from collections import deque
 import os
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,6 +22,7 @@ from .schema import Checker
 from .vocab import Minter
 
 PARALLEL_THRESHOLD = 256  # below this, starting workers costs more than it saves
+IN_FLIGHT = 2000  # case files per batch handed to the workers
 CASES_DIR = "cases"
 
 
@@ -106,11 +108,27 @@ def iter_cases(paths: list[Path], base: str, profile: str, *, serialise: bool = 
     job = partial(process_case_file, base=base, profile=profile, serialise=serialise)
     if len(paths) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         ctx = multiprocessing.get_context("fork")
+        batches = [paths[i:i + IN_FLIGHT] for i in range(0, len(paths), IN_FLIGHT)]
         with ctx.Pool(processes=min(os.cpu_count() or 2, 4)) as pool:
-            for n, (path, res) in enumerate(zip(paths, pool.imap(job, [str(p) for p in paths], chunksize=64))):
-                if progress and n % 5000 == 0:
-                    progress(n, len(paths))
-                yield (path, *res)
+            # two batches in flight: workers never wait, and results waiting for the (slower)
+            # consumer stay bounded instead of piling up in memory at 100k cases
+            running = deque()
+            n = 0
+            for batch in batches:
+                running.append((batch, pool.imap(job, [str(p) for p in batch], chunksize=32)))
+                if len(running) < 2:
+                    continue
+                done_batch, results = running.popleft()
+                for path, res in zip(done_batch, results):
+                    if progress and n % 5000 == 0:
+                        progress(n, len(paths))
+                    n += 1
+                    yield (path, *res)
+            while running:
+                done_batch, results = running.popleft()
+                for path, res in zip(done_batch, results):
+                    n += 1
+                    yield (path, *res)
     else:
         with yamlio.paused_gc():
             for path in paths:
