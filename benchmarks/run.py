@@ -173,11 +173,18 @@ def main(argv=None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()}
-    rows = []
+    # sizes measured earlier stay in the file unless measured again, each with its own date
+    try:
+        kept = {r["cases"]: r for r in json.loads((RESULTS / "build.json").read_text())["sizes"]}
+    except (OSError, ValueError, KeyError):
+        kept = {}
     for n in args.sizes:
         print(f"build benchmark: {n} cases ...", flush=True)
-        rows.append(bench_build(n, args.shacl_limit))
-        print(json.dumps(rows[-1], indent=1), flush=True)
+        row = bench_build(n, args.shacl_limit)
+        row["measured"] = time.strftime("%Y-%m-%d %H:%M")
+        kept[n] = row
+        print(json.dumps(row, indent=1), flush=True)
+        rows = [kept[k] for k in sorted(kept)]
         (RESULTS / "build.json").write_text(json.dumps({"meta": meta, "sizes": rows}, indent=1) + "\n")
     if args.queries_size:
         n = args.queries_size

@@ -169,6 +169,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
         if not problems:
             writer.add(fragments.make(emit.framework_lines(data, m)))
         fresh: dict = {}
+        shared_stats: dict = {}  # cases of the same shape share one Stats object
         todo, reused = [], {}
         stat = {path: path.stat() for path in paths}
         for path in paths:
@@ -199,7 +200,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
                 where = writer.copy(old, where, stats)
             else:
                 where = writer.add(fragment)
-                stats = fragment.stats
+                stats = shared_stats.setdefault(fragment.stats.key(), fragment.stats)
             st = stat[path]
             fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, where, stats)
         if problems:

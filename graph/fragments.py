@@ -32,6 +32,9 @@ class Stats:
     types: Counter = field(default_factory=Counter)
     predicates: set = field(default_factory=set)
 
+    def key(self) -> tuple:
+        return (self.triples, self.subjects, tuple(sorted(self.types.items())), frozenset(self.predicates))
+
     def add(self, other: "Stats") -> None:
         self.triples += other.triples
         self.subjects += other.subjects

@@ -86,7 +86,22 @@ def process_case_file(path_str: str, base: str, profile: str, serialise: bool = 
     if found:
         return None, None, _located(display, text, found)
     nt = emit.case_lines(case, Minter(base), profile)
-    return case, (fragments.make(nt) if serialise else nt), []
+    if serialise:  # the build keeps only what the cross-checks need, for 100k cases in memory
+        return slim(case), fragments.make(nt), []
+    return case, nt, []
+
+
+def slim(case: dict) -> dict:
+    """The parts of a case that whole-directory checks and the sources list need."""
+    return {
+        "id": case["id"],
+        "place": case["place"],
+        "organisations": case["organisations"],
+        "contact": {"organisation": case["contact"]["organisation"]},
+        "tags": case["tags"],
+        "lessons": [{"lesson": link["lesson"]} for link in case["lessons"]],
+        "sources": case["sources"],
+    }
 
 
 def code_fingerprint() -> str:
