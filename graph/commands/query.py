@@ -77,15 +77,15 @@ def run(args) -> int:
             if args.param:
                 raise sparql.QueryError("--param works with library queries only")
         if args.store:
-            base = Minter(args.base).base
-            if args.name:
-                text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
-            result = sparql.run_remote(args.store, text, graph=args.graph, timeout=args.timeout)
+            st, base = None, Minter(args.base).base
         else:
             say("loading the graph ...")
             st, base = store.open_store(data_dir(args), args.dist, args.base)
-            if args.name:
-                text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
+        if args.name:
+            text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
+        if args.store:
+            result = sparql.run_remote(args.store, text, graph=args.graph, timeout=args.timeout)
+        else:
             result = sparql.run_local(st, text)
     except sparql.QueryError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
