@@ -60,7 +60,9 @@ def catalogue_lines(m: Minter) -> str:
 
 
 def graph_chunks(data: loader.Data, m: Minter) -> list[str]:
-    return [*loader.framework_and_case_lines(data, m.base), catalogue_lines(m), ontology_lines()]
+    """The whole graph as N-Triples chunks, in the order the build writes them."""
+    return [emit.framework_lines(data, m), *data.case_lines, emit.source_lines(data.sources),
+            catalogue_lines(m), ontology_lines()]
 
 
 def turtle(triples, prefixes: dict[str, str] = PREFIXES) -> bytes:
@@ -133,11 +135,6 @@ def _slug_of_iri(value: str) -> str:
         if value.startswith(ns):
             return f"{prefix}-{value[len(ns):]}"
     return "".join(ch if ch.isalnum() else "-" for ch in value)
-
-
-def _write(path: Path, content: bytes) -> int:
-    path.write_bytes(content)
-    return len(content)
 
 
 def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = "public",

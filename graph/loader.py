@@ -38,12 +38,8 @@ class Data:
     places: list = field(default_factory=list)
     organisations: list = field(default_factory=list)
     cases: list = field(default_factory=list)
-    case_files: list = field(default_factory=list)
     case_lines: list = field(default_factory=list)
     sources: dict = field(default_factory=dict)
-
-    def lesson_theme(self) -> dict[int, str]:
-        return {lesson["number"]: lesson["theme"] for lesson in self.lessons}
 
 
 def display_path(path: Path) -> str:
@@ -387,15 +383,8 @@ def load(root: Path, *, base: str | None = None, profile: str = "public", progre
             continue
         problems.extend(fw.case_problems(path, case))
         fw.add_case(case)
-        fw.data.case_files.append(path)
         lines.append(nt)
     if problems:
         raise InvalidInput(problems)
     fw.data.case_lines = lines
     return fw.data
-
-
-def framework_and_case_lines(data: Data, base: str | None = None) -> list[str]:
-    """The data part of the graph as N-Triples chunks, in a fixed order."""
-    m = Minter(base)
-    return [emit.framework_lines(data, m), *data.case_lines, emit.source_lines(data.sources)]
