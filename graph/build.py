@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import emit, fragments, jsonld, loader, resources, yamlio
+from . import emit, formats, fragments, jsonld, loader, resources, yamlio
 from .problems import InvalidInput
 from .emit import Lines, integer, iri, text, typed
 from .vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
@@ -47,36 +47,29 @@ class BuildResult:
     shacl: str = "skipped"
 
 
-def ontology_lines() -> str:
+def ontology_triples() -> list[tuple]:
     """The ontology itself travels with the data, so a partner's store gets labels and definitions."""
     triples = ox.parse(path=str(resources.ontology_dir() / "pcmh.ttl"), format=ox.RdfFormat.TURTLE)
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return formats.from_oxigraph(triples)
 
 
-def catalogue_lines(m: Minter) -> str:
+def catalogue_triples(m: Minter) -> list[tuple]:
     from . import catalogue  # the query catalogue is optional until queries/ has files
 
-    return catalogue.catalogue_lines(catalogue.load_catalogue(), m)
+    return catalogue.catalogue_triples(catalogue.load_catalogue(), m)
 
 
-def graph_chunks(data: loader.Data, m: Minter) -> list[str]:
-    """The whole graph as N-Triples chunks, in the order the build writes them."""
-    return [emit.framework_lines(data, m), *data.case_lines, emit.source_lines(data.sources),
-            catalogue_lines(m), ontology_lines()]
+def graph_chunks(data: loader.Data, m: Minter) -> list[list[tuple]]:
+    """The whole graph as chunks of triples, in the order the build writes them."""
+    return [emit.framework_triples(data, m), *data.case_triples, emit.source_triples(data.sources),
+            catalogue_triples(m), ontology_triples()]
 
 
-def turtle(triples, prefixes: dict[str, str] = PREFIXES) -> bytes:
-    """Turtle with the prefix block in a fixed order (Oxigraph's own order is not guaranteed)."""
-    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    lines = body.split(b"\n")
-    n = 0
-    while n < len(lines) and lines[n].startswith(b"@prefix"):
-        n += 1
-    head = sorted(lines[:n])
-    return b"\n".join(head + lines[n:])
+def graph_ntriples(data: loader.Data, m: Minter) -> bytes:
+    return "".join(formats.ntriples(chunk) for chunk in graph_chunks(data, m)).encode("utf-8")
 
 
-def void_lines(m: Minter, data: loader.Data, stats, sizes: dict) -> str:
+def void_triples(m: Minter, data: loader.Data, stats, sizes: dict) -> list[tuple]:
     counts = stats.types
     t = Lines()
     add = t.add
@@ -127,7 +120,7 @@ def void_lines(m: Minter, data: loader.Data, stats, sizes: dict) -> str:
         add(d, DCAT + "mediaType", iri(f"https://www.iana.org/assignments/media-types/{media}"))
         add(d, DCAT + "byteSize", typed(sizes[filename], XSD + "nonNegativeInteger"))
         add(d, DCTERMS + "license", iri(LICENSE))
-    return t.text()
+    return t.triples
 
 
 def _slug_of_iri(value: str) -> str:
@@ -164,7 +157,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
     old = index.open_previous()
     try:
         if not problems:
-            writer.add(fragments.make(emit.framework_lines(data, m)))
+            writer.add(fragments.make(emit.framework_triples(data, m)))
         fresh: dict = {}
         shared_stats: dict = {}  # cases of the same shape share one Stats object
         todo, reused = [], {}
@@ -206,14 +199,13 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
 
         t1 = time.perf_counter()
         say(f"writing dumps ({len(data.cases)} cases) ...")
-        for chunk in (emit.source_lines(data.sources), catalogue_lines(m), ontology_lines()):
+        for chunk in (emit.source_triples(data.sources), catalogue_triples(m), ontology_triples()):
             writer.add(fragments.make(chunk))
         sizes = writer.close()
         stats = writer.stats
         counts = Counter(dict(stats.types))
         (tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
-        void_nt = void_lines(m, data, stats, sizes).encode("utf-8")
-        (tmp / "void.ttl").write_bytes(turtle(ox.parse(void_nt, format=ox.RdfFormat.N_TRIPLES)))
+        (tmp / "void.ttl").write_bytes(formats.turtle_document(void_triples(m, data, stats, sizes)))
         shutil.copyfile(resources.ontology_dir() / "pcmh.ttl", tmp / "ontology.ttl")
         shutil.copyfile(resources.ontology_dir() / "shapes.ttl", tmp / "shapes.ttl")
         timings["write"] = time.perf_counter() - t1

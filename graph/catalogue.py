@@ -103,7 +103,7 @@ def load_catalogue(folder: Path | None = None) -> dict[str, Query]:
     return out
 
 
-def catalogue_lines(queries: dict[str, Query], m: Minter) -> str:
+def catalogue_triples(queries: dict[str, Query], m: Minter) -> list[tuple]:
     t = Lines()
     add = t.add
     for name, q in queries.items():
@@ -119,4 +119,4 @@ def catalogue_lines(queries: dict[str, Query], m: Minter) -> str:
         add(qi, DCTERMS + "identifier", text(name, None))
         for k in q.keywords:
             add(qi, SCHEMA + "keywords", text(k, None))
-    return t.text()
+    return t.triples

@@ -15,6 +15,7 @@ import time
 
 from . import __version__, commands
 from .problems import InvalidInput
+from .vocab import BaseIRIError
 
 EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 1, 2, 3
 
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"pcmh-kg {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except BaseIRIError as exc:
+        print(f"pcmh-kg {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 class CommandError(Exception):

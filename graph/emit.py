@@ -1,53 +1,34 @@
-"""Turning validated records into N-Triples lines.
+"""Turning validated records into triples.
 
-N-Triples text is the graph's interchange form inside the pipeline: a case's lines can be made in
-a worker process, cached per file, concatenated in a fixed order (so the same input always gives
-the same bytes) and parsed once by Oxigraph, ~15x faster than building rdflib objects here.
-Every subject's lines are emitted together, so Turtle and JSON-LD group them without sorting.
+Every chunk of the graph (one case, the framework, the sources, the query catalogue) is made here
+as a list of (subject, predicate, object) tuples, each subject's triples together, in a fixed
+order, so the same input always gives the same bytes. graph/formats.py and graph/jsonld.py write
+them as N-Triples, Turtle, RDF/XML and JSON-LD in one pass each; a case's triples can be made and
+written in a worker process.
 """
 
 from __future__ import annotations
 
-import re
-
+from .formats import IRI, LITERAL, TYPED, ntriples
 from .vocab import (
     DCAT, DCTERMS, FLAGS, GEO, GSP, ONS_GEOGRAPHY, ORGANISATION_TYPES, ORIGINS, PCMH, PLACE_TYPES,
     PROV, RDF, RDFS, SCHEMA, SCOPES, SKOS, VCARD, XSD, Minter,
 )
 
-TYPE = f"<{RDF}type>"
-LABEL = f"<{RDFS}label>"
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
-
-
-def iri(value: str) -> str:
-    return f"<{value}>"
+def iri(value: str) -> tuple:
+    return (IRI, value)
 
 
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+def text(value: str, lang: str | None = "en") -> tuple:
+    return (LITERAL, value, lang)
 
 
-def _escape_char(match: re.Match) -> str:
-    ch = match.group()
-    return _ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
+def typed(value, datatype: str) -> tuple:
+    return (TYPED, str(value), datatype)
 
 
-def _escape(text: str) -> str:
-    """N-Triples string escaping; most texts need none, so that case costs one regex scan."""
-    return _NEEDS_ESCAPE.sub(_escape_char, text) if _NEEDS_ESCAPE.search(text) else text
-
-
-def text(value: str, lang: str | None = "en") -> str:
-    body = _escape(value)
-    return f'"{body}"@{lang}' if lang else f'"{body}"'
-
-
-def typed(value, datatype: str) -> str:
-    return f'"{_escape(str(value))}"^^<{datatype}>'
-
-
-def integer(value: int) -> str:
+def integer(value: int) -> tuple:
     return typed(int(value), f"{XSD}integer")
 
 
@@ -56,26 +37,27 @@ def decimal_lexical(value: float) -> str:
     return lexical + "0" if lexical.endswith(".") else lexical
 
 
-def decimal(value: float) -> str:
+def decimal(value: float) -> tuple:
     return typed(decimal_lexical(value), f"{XSD}decimal")
 
 
 class Lines:
-    """Collects the triples of one subject at a time."""
+    """Collects the triples of a chunk, one subject at a time."""
 
-    __slots__ = ("out",)
+    __slots__ = ("triples",)
 
     def __init__(self):
-        self.out: list[str] = []
+        self.triples: list[tuple] = []
 
-    def add(self, s: str, p: str, o: str) -> None:
-        self.out.append(f"<{s}> <{p}> {o} .\n")
+    def add(self, s: str, p: str, o: tuple) -> None:
+        self.triples.append((s, p, o))
 
     def text(self) -> str:
-        return "".join(self.out)
+        """The chunk as N-Triples."""
+        return ntriples(self.triples)
 
 
-def case_lines(case: dict, m: Minter, profile: str = "public") -> str:
+def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
     """All triples about one case and the nodes it owns (contact, lesson links)."""
     t = Lines()
     add = t.add
@@ -132,10 +114,10 @@ def case_lines(case: dict, m: Minter, profile: str = "public") -> str:
             add(node, VCARD + "hasEmail", iri("mailto:" + contact["email"]))
         if contact.get("phone"):
             add(node, VCARD + "hasTelephone", iri("tel:" + "".join(contact["phone"].split())))
-    return t.text()
+    return t.triples
 
 
-def framework_lines(data, m: Minter) -> str:
+def framework_triples(data, m: Minter) -> list[tuple]:
     """The guide, its topics, themes and lessons, the tag scheme, places and organisations."""
     t = Lines()
     add = t.add
@@ -254,10 +236,10 @@ def framework_lines(data, m: Minter) -> str:
     cur = m.curators
     add(cur, RDF + "type", iri(PROV + "Agent"))
     add(cur, RDFS + "label", text("pcmh-kg curators"))
-    return t.text()
+    return t.triples
 
 
-def source_lines(sources: dict[str, dict]) -> str:
+def source_triples(sources: dict[str, dict]) -> list[tuple]:
     """One node per distinct web source cited anywhere, with its title and publisher."""
     t = Lines()
     for url in sorted(sources):
@@ -269,4 +251,4 @@ def source_lines(sources: dict[str, dict]) -> str:
             add(url, RDFS + "label", text(s["title"]))
         if s.get("publisher"):
             add(url, SCHEMA + "publisher", text(s["publisher"], None))
-    return t.text()
+    return t.triples

@@ -2,7 +2,7 @@
 
 A chunk is a group of triples whose subjects no other chunk has: one case study (with its
 contact and lesson links), the framework, the web sources, the query catalogue, the ontology.
-Each chunk is serialised on its own (N-Triples, a Turtle body, RDF/XML descriptions, JSON-LD
+Each chunk is serialised on its own (N-Triples, Turtle statements, RDF/XML descriptions, JSON-LD
 node objects), so the work spreads over worker processes, the dumps are written as a stream in a
 fixed order (byte-identical for the same input, bounded memory at 100k cases), and a rebuild
 copies the bytes of unchanged cases from the previous dumps.
@@ -15,10 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from . import jsonld
-from .vocab import PREFIXES, RDF
+from . import formats, jsonld
+from .vocab import RDF
 
 KINDS = ("nt", "ttl", "rdf", "jsonld")
 FILES = {"nt": "pcmh-kg.nt", "ttl": "pcmh-kg.ttl", "rdf": "pcmh-kg.rdf", "jsonld": "pcmh-kg.jsonld"}
@@ -50,48 +48,30 @@ class Fragment:
     stats: Stats
 
 
-def _turtle_header() -> bytes:
-    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items())).encode()
-
-
-def _rdfxml_envelope() -> tuple[bytes, bytes]:
-    empty = ox.serialize([], format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
-    head, _, tail = empty.rpartition(b"</rdf:RDF>")
-    return head, b"</rdf:RDF>" + tail
-
-
-TTL_HEADER = _turtle_header()
-RDF_HEAD, RDF_TAIL = _rdfxml_envelope()
+TTL_HEADER = formats.TURTLE_HEADER.encode()
+RDF_HEAD, RDF_TAIL = formats.RDFXML_HEAD.encode(), formats.RDFXML_TAIL.encode()
 JSONLD_HEAD = (b'{\n "@context": ' + json.dumps(jsonld.context()["@context"]).encode() + b',\n "@graph": [\n')
 JSONLD_TAIL = b"\n ]\n}\n"
 JSON_SEP = b",\n"
 
 
-def make(nt: str) -> Fragment:
-    """Serialise one chunk of N-Triples every way; raises SyntaxError on invalid N-Triples."""
-    raw = nt.encode("utf-8")
-    triples = list(ox.parse(raw, format=ox.RdfFormat.N_TRIPLES))
+def make(triples: list[tuple]) -> Fragment:
+    """Serialise one chunk (the emitter's triples, grouped by subject) every way."""
     stats = Stats(triples=len(triples))
     subjects = set()
-    for t in triples:
-        subjects.add(t.subject.value)
-        p = t.predicate.value
-        stats.predicates.add(p)
-        if p == RDF_TYPE and isinstance(t.object, ox.NamedNode):
-            stats.types[t.object.value] += 1
+    predicates = set()
+    types = stats.types
+    for s, p, o in triples:
+        subjects.add(s)
+        predicates.add(p)
+        if p == RDF_TYPE and o[0] == formats.IRI:
+            types[o[1]] += 1
     stats.subjects = len(subjects)
-    stats.predicates = frozenset(stats.predicates)
-    if not triples:
-        return Fragment({k: b"" for k in KINDS}, stats)
-    ttl = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    ttl_body = b"\n".join(line for line in ttl.split(b"\n") if not line.startswith(b"@prefix"))
-    rdf = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
-    if not (rdf.startswith(RDF_HEAD) and rdf.endswith(RDF_TAIL)):  # pragma: no cover - guards an Oxigraph change
-        raise RuntimeError("unexpected RDF/XML envelope from Oxigraph")
-    rdf_body = rdf[len(RDF_HEAD):len(rdf) - len(RDF_TAIL)]
-    nodes = ",\n".join("  " + json.dumps(n, ensure_ascii=False) for n in jsonld.nodes(triples))
-    return Fragment({"nt": raw, "ttl": ttl_body.strip(b"\n") + b"\n", "rdf": rdf_body,
-                     "jsonld": nodes.encode("utf-8")}, stats)
+    stats.predicates = frozenset(predicates)
+    return Fragment({"nt": formats.ntriples(triples).encode("utf-8"),
+                     "ttl": formats.turtle(triples).encode("utf-8"),
+                     "rdf": formats.rdfxml(triples).encode("utf-8"),
+                     "jsonld": jsonld.node_lines(triples).encode("utf-8")}, stats)
 
 
 class DumpWriter:

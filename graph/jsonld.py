@@ -9,71 +9,41 @@ from __future__ import annotations
 
 import json
 
-import pyoxigraph as ox
-
-from .vocab import PREFIXES, RDF, XSD
-
-RDF_TYPE = RDF + "type"
-XSD_STRING = XSD + "string"
+from . import formats
+from .formats import BLANK, COMPACT, IRI, LITERAL, RDF_TYPE
+from .vocab import PREFIXES
 
 
 def context() -> dict:
     return {"@context": dict(sorted(PREFIXES.items()))}
 
 
-class Compactor:
-    def __init__(self):
-        # longest namespace first, so that nested namespaces compact to the most specific prefix
-        self.pairs = sorted(((ns, p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
-        self.cache: dict[str, str] = {}
-
-    def __call__(self, value: str) -> str:
-        hit = self.cache.get(value)
-        if hit is not None:
-            return hit
-        out = value
-        for ns, prefix in self.pairs:
-            if value.startswith(ns):
-                local = value[len(ns):]
-                if local and "/" not in local and "#" not in local and ":" not in local:
-                    out = f"{prefix}:{local}"
-                break
-        if len(self.cache) < 100_000:
-            self.cache[value] = out
-        return out
+def _name(value: str) -> str:
+    return COMPACT(value) or value
 
 
-def _term(term, compact: Compactor):
-    if isinstance(term, ox.NamedNode):
-        return {"@id": compact(term.value)}
-    if isinstance(term, ox.BlankNode):
-        return {"@id": f"_:{term.value}"}
-    if term.language:
-        return {"@value": term.value, "@language": term.language}
-    dt = term.datatype.value
-    if dt == XSD_STRING:
-        return term.value
-    return {"@value": term.value, "@type": compact(dt)}
+def _term(o: tuple):
+    kind = o[0]
+    if kind == IRI:
+        return {"@id": COMPACT(o[1]) or o[1]}
+    if kind == BLANK:
+        return {"@id": f"_:{o[1]}"}
+    if kind == LITERAL:
+        return {"@value": o[1], "@language": o[2]} if o[2] else o[1]
+    return {"@value": o[1], "@type": COMPACT(o[2]) or o[2]}
 
 
-_SHARED = Compactor()  # one cache per process: the same predicates and classes recur in every chunk
-
-
-def nodes(triples, compact: Compactor | None = None) -> list[dict]:
-    """Group triples by subject in first-seen order, one node object each."""
-    compact = compact or _SHARED
+def nodes(triples) -> list[dict]:
+    """One node object per subject, in first-seen order (the emitter's triples)."""
     by_subject: dict[str, dict] = {}
-    for t in triples:
-        s = t.subject
-        key = s.value if isinstance(s, ox.NamedNode) else f"_:{s.value}"
-        node = by_subject.get(key)
+    for s, p, o in triples:
+        node = by_subject.get(s)
         if node is None:
-            node = by_subject[key] = {"@id": compact(s.value) if isinstance(s, ox.NamedNode) else key}
-        p = t.predicate.value
-        if p == RDF_TYPE and isinstance(t.object, ox.NamedNode):
-            node.setdefault("@type", []).append(compact(t.object.value))
+            node = by_subject[s] = {"@id": s if s.startswith("_:") else _name(s)}
+        if p == RDF_TYPE and o[0] == IRI:
+            node.setdefault("@type", []).append(_name(o[1]))
             continue
-        node.setdefault(compact(p), []).append(_term(t.object, compact))
+        node.setdefault(_name(p), []).append(_term(o))
     out = []
     for node in by_subject.values():
         for k, v in node.items():
@@ -83,6 +53,12 @@ def nodes(triples, compact: Compactor | None = None) -> list[dict]:
     return out
 
 
-def document(triples) -> bytes:
-    doc = {"@context": context()["@context"], "@graph": nodes(triples)}
+def node_lines(triples) -> str:
+    """The node objects of a chunk as members of the dump's @graph array, one per line."""
+    return ",\n".join("  " + json.dumps(n, ensure_ascii=False) for n in nodes(triples))
+
+
+def document(ox_triples) -> bytes:
+    """A whole JSON-LD document for triples read from Oxigraph (the server's per-resource views)."""
+    doc = {"@context": context()["@context"], "@graph": nodes(formats.from_oxigraph(ox_triples))}
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8") + b"\n"

@@ -38,7 +38,7 @@ class Data:
     places: list = field(default_factory=list)
     organisations: list = field(default_factory=list)
     cases: list = field(default_factory=list)
-    case_lines: list = field(default_factory=list)
+    case_triples: list = field(default_factory=list)
     sources: dict = field(default_factory=dict)
 
 
@@ -70,8 +70,8 @@ def _read(path: Path, problems: list[Problem]):
 def process_case_file(path_str: str, base: str, profile: str, serialise: bool = False):
     """Worker: one case file -> (case, payload, problems). Pure; safe in a subprocess.
 
-    The payload is the case's N-Triples text, or with `serialise` its Fragment in every dump
-    format, so that serialisation too runs in the workers."""
+    The payload is the case's triples, or with `serialise` its Fragment in every dump format,
+    so that serialisation too runs in the workers."""
     path = Path(path_str)
     display = display_path(path)
     try:
@@ -81,10 +81,10 @@ def process_case_file(path_str: str, base: str, profile: str, serialise: bool = 
     case, found = schema.check_case(raw, expected_id=path.stem)
     if found:
         return None, None, _located(display, text, found)
-    nt = emit.case_lines(case, Minter(base), profile)
+    triples = emit.case_triples(case, Minter(base), profile)
     if serialise:  # the build keeps only what the cross-checks need, for 100k cases in memory
-        return slim(case), fragments.make(nt), []
-    return case, nt, []
+        return slim(case), fragments.make(triples), []
+    return case, triples, []
 
 
 def slim(case: dict) -> dict:
@@ -104,7 +104,8 @@ def code_fingerprint() -> str:
     """Changes whenever the code that turns a case file into triples changes."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("emit.py", "schema.py", "yamlio.py", "vocab.py", "loader.py", "fragments.py", "jsonld.py"):
+    for name in ("emit.py", "schema.py", "yamlio.py", "vocab.py", "loader.py", "fragments.py", "jsonld.py",
+                 "formats.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -376,15 +377,15 @@ def load(root: Path, *, base: str | None = None, profile: str = "public", progre
     """Read and validate everything under `root`; raise InvalidInput listing every problem."""
     m = Minter(base)
     fw, problems = load_framework(root)
-    lines = []
-    for path, case, nt, found in iter_cases(case_paths(root), m.base, profile, progress=progress):
+    chunks = []
+    for path, case, triples, found in iter_cases(case_paths(root), m.base, profile, progress=progress):
         if found:
             problems.extend(found)
             continue
         problems.extend(fw.case_problems(path, case))
         fw.add_case(case)
-        lines.append(nt)
+        chunks.append(triples)
     if problems:
         raise InvalidInput(problems)
-    fw.data.case_lines = lines
+    fw.data.case_triples = chunks
     return fw.data

@@ -15,6 +15,7 @@ from .vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,5}\)?[\s.-]?){2,4}\d{3,4}")
+PHONE_CHARS = re.compile(r"[0-9+().\s-]*[0-9][0-9+().\s-]*")
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 GSS = re.compile(r"^[EKNSW]\d{8}$")
 ISO2 = re.compile(r"^[A-Z]{2}$")
@@ -275,6 +276,8 @@ def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[t
         }
         if contact["email"] is not None and not EMAIL.fullmatch(contact["email"]):
             c.err(("contact", "email"), "is not an email address")
+        if contact["phone"] is not None and not PHONE_CHARS.fullmatch(contact["phone"]):
+            c.err(("contact", "phone"), "is not a phone number (digits, spaces and + ( ) . - only)")
     case = {
         "id": cid,
         "title": c.text(m.get("title"), ("title",), max_len=200, one_line=True),

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import build, catalogue, jsonld, pages, querypool, sparql, sparqlguard
+from . import build, catalogue, formats, jsonld, pages, querypool, sparql, sparqlguard
 from . import store as store_mod
-from .vocab import DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, Minter
+from .vocab import DCTERMS, RDFS, SCHEMA, SKOS, Minter
 
 MAX_BODY = 1_000_000  # bytes of a POSTed query
 MAX_QUERY = 100_000  # characters of a query
@@ -413,7 +413,7 @@ class App:
         if fmt == "jsonld":
             return jsonld.document(triples)
         if fmt == "turtle":
-            return build.turtle(triples, PREFIXES)
+            return formats.turtle_document(formats.from_oxigraph(triples))
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
 
     def entity(self, path: str, params: dict, accept: str | None) -> tuple:

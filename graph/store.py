@@ -28,7 +28,7 @@ def from_data(data_dir: Path, base: str | None = None, profile: str = "public") 
     m = Minter(base)
     data = loader.load(data_dir, base=m.base, profile=profile)
     store = ox.Store()
-    store.bulk_load("".join(build.graph_chunks(data, m)).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(build.graph_ntriples(data, m), format=ox.RdfFormat.N_TRIPLES)
     return store
 
 

@@ -82,8 +82,15 @@ ORGANISATION_TYPES = {
 }
 
 
+BASE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`\x7f]+')
+
+
 def default_base() -> str:
     return os.environ.get(BASE_ENV) or DEFAULT_BASE
+
+
+class BaseIRIError(ValueError):
+    pass
 
 
 class Minter:
@@ -91,6 +98,9 @@ class Minter:
 
     def __init__(self, base: str | None = None):
         base = base or default_base()
+        if not BASE_IRI.fullmatch(base):
+            raise BaseIRIError(f"base IRI {base!r} is not an absolute IRI without spaces or <>\"{{}}|\\^` "
+                               f"(set by --base or ${BASE_ENV})")
         if not base.endswith(("/", "#")):
             base += "/"
         self.base = base

@@ -176,7 +176,7 @@ def test_build_fails_atomically_when_writing_fails(real_dist, tmp_path, monkeypa
         raise OSError("disk full (simulated)")
 
     # fails after every dump has been written into the temporary folder
-    monkeypatch.setattr(build, "void_lines", broken)
+    monkeypatch.setattr(build, "void_triples", broken)
     with pytest.raises(OSError):
         build.build(DATA, out, shacl=False)
     assert _digest(out) == before
@@ -234,3 +234,13 @@ def test_iris_are_readable_and_follow_the_base(tmp_path):
     first = data.cases[0]["id"]
     assert f"<http://127.0.0.1:8000/kg/case/{first}>" in nt
     assert "w3id.org/pcmh-kg/case/" not in nt
+
+
+@pytest.mark.parametrize("bad", ["http://ex ample.org/", "no-scheme/", "https://x.org/<kg>/"])
+def test_a_base_iri_that_would_break_the_dumps_is_refused_before_anything_is_written(bad, tmp_path, capsys):
+    from pcmh_kg.cli import main
+
+    out = tmp_path / "dist"
+    assert main(["build", "-q", "--no-cache", "--base", bad, "--out", str(out)]) == 2
+    assert "base IRI" in capsys.readouterr().err
+    assert not out.exists()

@@ -27,7 +27,7 @@ def run(args) -> int:
         from .. import shapes
 
         say("checking SHACL shapes ...")
-        nt = "".join(build.graph_chunks(data, m)).encode("utf-8")
+        nt = build.graph_ntriples(data, m)
         conforms, report = shapes.validate_ntriples(nt)
         if not conforms:
             print(report)
