@@ -40,49 +40,52 @@ def escape_string(text: str) -> str:
     return _NT_NEEDS.sub(_nt_char, text) if _NT_NEEDS.search(text) else text
 
 
-_XML_NEEDS = re.compile(r'[&<>"\r]')
 _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;"}
+_XML_NEEDS = re.compile('[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 # characters XML 1.0 cannot carry at all, escaped or not
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def escape_xml(text: str) -> str:
+    """Text for XML content or a double-quoted attribute; most texts need no escape at all."""
+    if not _XML_NEEDS.search(text):
+        return text
     if _XML_FORBIDDEN.search(text):
         raise ValueError(f"text cannot be written as XML 1.0 (control character): {text[:60]!r}")
-    return _XML_NEEDS.sub(lambda m: _XML_ESCAPES[m.group()], text) if _XML_NEEDS.search(text) else text
+    return "".join(_XML_ESCAPES.get(ch, ch) for ch in text)
 
 
 # ---------------------------------------------------------------------------- compact names
 
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # valid as Turtle local name, XML NCName and JSON-LD term
+_PREFIX_OF = {ns: p for p, ns in PREFIXES.items()}
 
 
-class Compactor:
-    """IRI -> "prefix:local" for the project's prefixes, or None when it has no safe short form."""
-
-    def __init__(self, prefixes: dict[str, str] = PREFIXES):
-        # longest namespace first, so that nested namespaces compact to the most specific prefix
-        self.pairs = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
-        self.cache: dict[str, str | None] = {}
-
-    def __call__(self, value: str) -> str | None:
-        try:
-            return self.cache[value]
-        except KeyError:
-            pass
-        out = None
-        for ns, prefix in self.pairs:
-            if value.startswith(ns):
-                local = value[len(ns):]
-                if _LOCAL.match(local):
-                    out = f"{prefix}:{local}"
-                break
-        if len(self.cache) < 100_000:
-            self.cache[value] = out
-        return out
+def compact(value: str) -> str | None:
+    """IRI -> "prefix:local" for the project's prefixes, or None when it has no safe short form.
+    Every namespace ends in / or #, and a local name holds neither, so one split finds it."""
+    cut = max(value.rfind("/"), value.rfind("#")) + 1
+    prefix = _PREFIX_OF.get(value[:cut])
+    local = value[cut:]
+    return f"{prefix}:{local}" if prefix is not None and _LOCAL.match(local) else None
 
 
-COMPACT = Compactor()  # one per process: the same predicates and classes recur in every chunk
+class Tokens(dict):
+    """A term's spelling in one format, worked out once per process: vocabulary terms, tags,
+    places and organisations recur in every case. Emptied when large (data IRIs are unique)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> str:
+        if len(self) >= 100_000:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
 
 # ----------------------------------------------------------------------------------- N-Triples
 
@@ -98,32 +101,15 @@ def nt_term(o: tuple) -> str:
     return f"_:{o[1]}"
 
 
-def _nt_subject(s: str) -> str:
-    return s if s.startswith("_:") else f"<{s}>"
-
-
 def ntriples(triples) -> str:
-    return "".join(f"{_nt_subject(s)} <{p}> {nt_term(o)} .\n" for s, p, o in triples)
+    return "".join(f"{s if s[0] == '_' else f'<{s}>'} <{p}> {nt_term(o)} .\n" for s, p, o in triples)
 
 
 # -------------------------------------------------------------------------------------- Turtle
 
 TURTLE_HEADER = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items())) + "\n"
-
-
-def _ttl_iri(value: str) -> str:
-    return COMPACT(value) or f"<{value}>"
-
-
-def _ttl_term(o: tuple) -> str:
-    kind = o[0]
-    if kind == IRI:
-        return COMPACT(o[1]) or f"<{o[1]}>"
-    if kind == LITERAL:
-        return f'"{escape_string(o[1])}"@{o[2]}' if o[2] else f'"{escape_string(o[1])}"'
-    if kind == TYPED:
-        return f'"{escape_string(o[1])}"^^{_ttl_iri(o[2])}'
-    return f"_:{o[1]}"
+_TTL = Tokens(lambda v: v if v.startswith("_:") else (compact(v) or f"<{v}>"))
+_TTL_PREDICATE = Tokens(lambda p: "a" if p == RDF_TYPE else _TTL[p])
 
 
 def turtle(triples) -> str:
@@ -137,14 +123,21 @@ def turtle(triples) -> str:
             if subject is not None:
                 put(" .\n\n")
             subject, predicate = s, p
-            put(s if s.startswith("_:") else _ttl_iri(s))
-            put(" a " if p == RDF_TYPE else f" {_ttl_iri(p)} ")
+            put(f"{_TTL[s]} {_TTL_PREDICATE[p]} ")
         elif p != predicate:
             predicate = p
-            put(" ;\n\ta " if p == RDF_TYPE else f" ;\n\t{_ttl_iri(p)} ")
+            put(f" ;\n\t{_TTL_PREDICATE[p]} ")
         else:
             put(" , ")
-        put(_ttl_term(o))
+        kind = o[0]
+        if kind == IRI:
+            put(_TTL[o[1]])
+        elif kind == LITERAL:
+            put(f'"{escape_string(o[1])}"@{o[2]}' if o[2] else f'"{escape_string(o[1])}"')
+        elif kind == TYPED:
+            put(f'"{escape_string(o[1])}"^^{_TTL[o[2]]}')
+        else:
+            put(f"_:{o[1]}")
     if subject is not None:
         put(" .\n\n")
     return "".join(out)
@@ -164,7 +157,7 @@ _NCNAME_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*$")
 
 def _element(p: str) -> tuple[str, str]:
     """(opening name with any namespace declaration, closing name) of a property element."""
-    qname = COMPACT(p)
+    qname = compact(p)
     if qname:
         return qname, qname
     m = _NCNAME_TAIL.search(p)
@@ -173,8 +166,14 @@ def _element(p: str) -> tuple[str, str]:
     return f'ns0:{m.group()} xmlns:ns0="{escape_xml(p[:m.start()])}"', f"ns0:{m.group()}"
 
 
-def _bnode_id(label: str) -> str:
+def _node_id(label: str) -> str:
     return "b" + "".join(ch if ch.isalnum() else "_" for ch in label)
+
+
+_XML_ELEMENT = Tokens(_element)
+_XML_SUBJECT = Tokens(lambda s: f'\t<rdf:Description rdf:nodeID="{_node_id(s[2:])}">\n' if s.startswith("_:")
+                      else f'\t<rdf:Description rdf:about="{escape_xml(s)}">\n')
+_XML_DATATYPE = Tokens(lambda dt: f' rdf:datatype="{escape_xml(dt)}">')
 
 
 def rdfxml(triples) -> str:
@@ -187,21 +186,20 @@ def rdfxml(triples) -> str:
             if subject is not None:
                 put("\t</rdf:Description>\n")
             subject = s
-            if s.startswith("_:"):
-                put(f'\t<rdf:Description rdf:nodeID="{_bnode_id(s[2:])}">\n')
-            else:
-                put(f'\t<rdf:Description rdf:about="{escape_xml(s)}">\n')
-        open_, close = _element(p)
+            put(_XML_SUBJECT[s])
+        open_, close = _XML_ELEMENT[p]
         kind = o[0]
         if kind == IRI:
             put(f'\t\t<{open_} rdf:resource="{escape_xml(o[1])}"/>\n')
         elif kind == LITERAL:
-            lang = f' xml:lang="{o[2]}"' if o[2] else ""
-            put(f"\t\t<{open_}{lang}>{escape_xml(o[1])}</{close}>\n")
+            if o[2]:
+                put(f'\t\t<{open_} xml:lang="{o[2]}">{escape_xml(o[1])}</{close}>\n')
+            else:
+                put(f"\t\t<{open_}>{escape_xml(o[1])}</{close}>\n")
         elif kind == TYPED:
-            put(f'\t\t<{open_} rdf:datatype="{escape_xml(o[2])}">{escape_xml(o[1])}</{close}>\n')
+            put(f"\t\t<{open_}{_XML_DATATYPE[o[2]]}{escape_xml(o[1])}</{close}>\n")
         else:
-            put(f'\t\t<{open_} rdf:nodeID="{_bnode_id(o[1])}"/>\n')
+            put(f'\t\t<{open_} rdf:nodeID="{_node_id(o[1])}"/>\n')
     if subject is not None:
         put("\t</rdf:Description>\n")
     return "".join(out)

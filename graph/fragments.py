@@ -10,7 +10,6 @@ copies the bytes of unchanged cases from the previous dumps.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +49,7 @@ class Fragment:
 
 TTL_HEADER = formats.TURTLE_HEADER.encode()
 RDF_HEAD, RDF_TAIL = formats.RDFXML_HEAD.encode(), formats.RDFXML_TAIL.encode()
-JSONLD_HEAD = (b'{\n "@context": ' + json.dumps(jsonld.context()["@context"]).encode() + b',\n "@graph": [\n')
-JSONLD_TAIL = b"\n ]\n}\n"
+JSONLD_HEAD, JSONLD_TAIL = jsonld.DOCUMENT_HEAD.encode(), jsonld.DOCUMENT_TAIL.encode()
 JSON_SEP = b",\n"
 
 

@@ -2,15 +2,18 @@
 
 pyoxigraph writes JSON-LD only in expanded form (full IRIs everywhere); people and JavaScript
 read the compacted form far more easily. This writes compact IRIs for the context's prefixes and
-keeps every value's exact lexical form, so the dump round-trips to the same triples.
+keeps every value's exact lexical form, so the dump round-trips to the same triples. Node objects
+are written as text directly (each term's JSON worked out once per process), which is several
+times faster than building dictionaries for json.dumps at 100k cases.
 """
 
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring as _string  # the C encoder, as json.dumps(ensure_ascii=False)
 
 from . import formats
-from .formats import BLANK, COMPACT, IRI, LITERAL, RDF_TYPE
+from .formats import BLANK, IRI, LITERAL, RDF_TYPE, Tokens, compact
 from .vocab import PREFIXES
 
 
@@ -18,47 +21,46 @@ def context() -> dict:
     return {"@context": dict(sorted(PREFIXES.items()))}
 
 
-def _name(value: str) -> str:
-    return COMPACT(value) or value
+_NAME = Tokens(lambda v: _string(v if v.startswith("_:") else (compact(v) or v)))
+_KEY = Tokens(lambda p: '"@type"' if p == RDF_TYPE else _NAME[p])
+_REF = Tokens(lambda v: '{"@id": ' + _NAME[v] + "}")
 
 
-def _term(o: tuple):
+def _value(p: str, o: tuple) -> str:
     kind = o[0]
     if kind == IRI:
-        return {"@id": COMPACT(o[1]) or o[1]}
-    if kind == BLANK:
-        return {"@id": f"_:{o[1]}"}
+        return _NAME[o[1]] if p == RDF_TYPE else _REF[o[1]]
     if kind == LITERAL:
-        return {"@value": o[1], "@language": o[2]} if o[2] else o[1]
-    return {"@value": o[1], "@type": COMPACT(o[2]) or o[2]}
-
-
-def nodes(triples) -> list[dict]:
-    """One node object per subject, in first-seen order (the emitter's triples)."""
-    by_subject: dict[str, dict] = {}
-    for s, p, o in triples:
-        node = by_subject.get(s)
-        if node is None:
-            node = by_subject[s] = {"@id": s if s.startswith("_:") else _name(s)}
-        if p == RDF_TYPE and o[0] == IRI:
-            node.setdefault("@type", []).append(_name(o[1]))
-            continue
-        node.setdefault(_name(p), []).append(_term(o))
-    out = []
-    for node in by_subject.values():
-        for k, v in node.items():
-            if isinstance(v, list) and len(v) == 1:
-                node[k] = v[0]
-        out.append(node)
-    return out
+        return f'{{"@value": {_string(o[1])}, "@language": {_string(o[2])}}}' if o[2] else _string(o[1])
+    if kind == BLANK:
+        return _REF["_:" + o[1]]
+    return f'{{"@value": {_string(o[1])}, "@type": {_NAME[o[2]]}}}'
 
 
 def node_lines(triples) -> str:
-    """The node objects of a chunk as members of the dump's @graph array, one per line."""
-    return ",\n".join("  " + json.dumps(n, ensure_ascii=False) for n in nodes(triples))
+    """One node object per subject (in first-seen order), one per line, as members of an @graph
+    array: a property with one value holds it, one with several holds a list."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for s, p, o in triples:
+        props = by_subject.get(s)
+        if props is None:
+            props = by_subject[s] = {}
+        key = _KEY[p] if (p != RDF_TYPE or o[0] == IRI) else _NAME[p]
+        values = props.get(key)
+        if values is None:
+            props[key] = [_value(p, o)]
+        else:
+            values.append(_value(p, o))
+    return ",\n".join(
+        '  {"@id": ' + _NAME[s] + "".join(
+            f", {k}: {v[0]}" if len(v) == 1 else f", {k}: [{', '.join(v)}]" for k, v in props.items()) + "}"
+        for s, props in by_subject.items())
+
+
+DOCUMENT_HEAD = '{\n "@context": ' + json.dumps(context()["@context"]) + ',\n "@graph": [\n'
+DOCUMENT_TAIL = "\n ]\n}\n"
 
 
 def document(ox_triples) -> bytes:
     """A whole JSON-LD document for triples read from Oxigraph (the server's per-resource views)."""
-    doc = {"@context": context()["@context"], "@graph": nodes(formats.from_oxigraph(ox_triples))}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8") + b"\n"
+    return (DOCUMENT_HEAD + node_lines(formats.from_oxigraph(ox_triples)) + DOCUMENT_TAIL).encode("utf-8")
