@@ -154,6 +154,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     writer = fragments.DumpWriter(tmp)
+    segments = fragments.Segments(tmp / ".segments")
     old = index.open_previous()
     try:
         if not problems:
@@ -170,14 +171,14 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
             else:
                 todo.append(path)
         say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
-        made = loader.iter_cases(todo, m.base, profile, serialise=True,
+        made = loader.iter_cases(todo, m.base, profile, segments=segments.folder,
                                  progress=lambda n, total: say(f"  cases {n}/{total}"))
         for path in paths:
             if path in reused:
                 case, where, stats = reused[path]
-                found = []
+                source, found = old, []
             else:
-                got, case, fragment, found = next(made)
+                got, case, payload, found = next(made)
                 assert got == path
             if found:
                 problems.extend(found)
@@ -186,11 +187,11 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
             fw.add_case(case)
             if problems:
                 continue  # keep checking, stop writing
-            if path in reused:
-                where = writer.copy(old, where, stats)
-            else:
-                where = writer.add(fragment)
-                stats = shared_stats.setdefault(fragment.stats.key(), fragment.stats)
+            if path not in reused:
+                seq, where, stats = payload
+                source = segments.open(seq, writer)
+                stats = shared_stats.setdefault(stats.key(), stats)
+            where = writer.copy(source, where, stats)
             st = stat[path]
             fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, where, stats)
         if problems:
@@ -202,6 +203,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
         for chunk in (emit.source_triples(data.sources), catalogue_triples(m), ontology_triples()):
             writer.add(fragments.make(chunk))
         sizes = writer.close()
+        segments.close()
         stats = writer.stats
         counts = Counter(dict(stats.types))
         (tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
@@ -234,6 +236,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
         _swap(tmp, out)
     except BaseException:
         writer.abort()
+        segments.close()
         index.close_previous(old)
         shutil.rmtree(tmp, ignore_errors=True)
         raise

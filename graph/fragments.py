@@ -10,6 +10,8 @@ copies the bytes of unchanged cases from the previous dumps.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,15 +74,25 @@ def make(triples: list[tuple]) -> Fragment:
                      "jsonld": jsonld.node_lines(triples).encode("utf-8")}, stats)
 
 
-class DumpWriter:
-    """Streams fragments into the four dump files and records where each one lands."""
+def segment_names(seq: int) -> dict[str, str]:
+    return {kind: f"{seq:06d}.{kind}" for kind in KINDS}
 
-    def __init__(self, folder: Path):
+
+class DumpWriter:
+    """Streams fragments into the four dump files and records where each one lands.
+
+    With `envelope=False` it writes a segment instead: a run of fragments with no file header or
+    tail, as a worker does for its share of the cases; the build then copies the segment into the
+    dumps like the unchanged cases of a previous build (copy()), never holding it in memory."""
+
+    def __init__(self, folder: Path, names: dict[str, str] = FILES, *, envelope: bool = True):
         self.folder = Path(folder)
-        self.files = {k: open(self.folder / FILES[k], "wb") for k in KINDS}
-        self.files["ttl"].write(TTL_HEADER)
-        self.files["rdf"].write(RDF_HEAD)
-        self.files["jsonld"].write(JSONLD_HEAD)
+        self.envelope = envelope
+        self.files = {k: open(self.folder / names[k], "wb") for k in KINDS}
+        if envelope:
+            self.files["ttl"].write(TTL_HEADER)
+            self.files["rdf"].write(RDF_HEAD)
+            self.files["jsonld"].write(JSONLD_HEAD)
         self._json_started = False
         self._pending: dict = {}
         self.stats = Stats()
@@ -95,8 +107,8 @@ class DumpWriter:
         return where
 
     def copy(self, source: dict, where: dict, stats: Stats) -> dict:
-        """Copy a fragment's bytes from the previous dumps (open files by kind). Fragments that
-        were neighbours there are copied as one span, so a rebuild is a few large copies."""
+        """Copy a fragment's bytes from the previous dumps or a segment (open files by kind).
+        Fragments that were neighbours there are copied as one span: a few large copies."""
         out = {}
         for kind in KINDS:
             offset, length = where[kind]
@@ -114,6 +126,10 @@ class DumpWriter:
             out[kind] = (span["base"] + offset - span["start"], length)
         self.stats.add(stats)
         return out
+
+    def flush(self) -> None:
+        """Write out pending copies, so that their sources may be closed."""
+        self._flush()
 
     def _flush(self, *kinds) -> None:
         for kind in kinds or KINDS:
@@ -143,8 +159,9 @@ class DumpWriter:
 
     def close(self) -> dict[str, int]:
         self._flush()
-        self.files["rdf"].write(RDF_TAIL)
-        self.files["jsonld"].write(JSONLD_TAIL)
+        if self.envelope:
+            self.files["rdf"].write(RDF_TAIL)
+            self.files["jsonld"].write(JSONLD_TAIL)
         sizes = {}
         for kind, fh in self.files.items():
             sizes[FILES[kind]] = fh.tell()
@@ -154,3 +171,32 @@ class DumpWriter:
     def abort(self) -> None:
         for fh in self.files.values():
             fh.close()
+
+
+class Segments:
+    """The segment files of the workers' runs, opened in run order as the build copies them into
+    the dumps, and deleted once copied: at most a few runs' bytes are on disk at a time."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir()
+        self.seq = None
+        self.files: dict = {}
+
+    def open(self, seq: int, writer: DumpWriter) -> dict:
+        if seq != self.seq:
+            writer.flush()
+            self._drop()
+            self.seq = seq
+            self.files = {k: open(self.folder / name, "rb") for k, name in segment_names(seq).items()}
+        return self.files
+
+    def _drop(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+            os.unlink(fh.name)
+        self.files = {}
+
+    def close(self) -> None:
+        self._drop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -22,7 +22,8 @@ from .schema import Checker
 from .vocab import Minter
 
 PARALLEL_THRESHOLD = 256  # below this, starting workers costs more than it saves
-IN_FLIGHT = 2000  # case files per batch handed to the workers
+RUN = 200  # consecutive case files per worker task
+IN_FLIGHT = 16  # runs handed to the workers ahead of the consumer
 CASES_DIR = "cases"
 
 
@@ -67,11 +68,8 @@ def _read(path: Path, problems: list[Problem]):
 
 # ---------------------------------------------------------------------------------------- cases
 
-def process_case_file(path_str: str, base: str, profile: str, serialise: bool = False):
-    """Worker: one case file -> (case, payload, problems). Pure; safe in a subprocess.
-
-    The payload is the case's triples, or with `serialise` its Fragment in every dump format,
-    so that serialisation too runs in the workers."""
+def process_case_file(path_str: str, base: str, profile: str):
+    """One case file -> (case, triples, problems). Pure; safe in a worker process."""
     path = Path(path_str)
     display = display_path(path)
     try:
@@ -81,10 +79,35 @@ def process_case_file(path_str: str, base: str, profile: str, serialise: bool = 
     case, found = schema.check_case(raw, expected_id=path.stem)
     if found:
         return None, None, _located(display, text, found)
-    triples = emit.case_triples(case, Minter(base), profile)
-    if serialise:  # the build keeps only what the cross-checks need, for 100k cases in memory
-        return slim(case), fragments.make(triples), []
-    return case, triples, []
+    return case, emit.case_triples(case, Minter(base), profile), []
+
+
+def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segments: str | None):
+    """Worker: a run of consecutive case files -> [(case, payload, problems)], in order.
+
+    Without `segments` the payload is the case's triples. With it, the run is serialised in
+    every dump format into segment files of its own (numbered by the run) in that folder, the
+    payload is (run number, where the case sits in them, its statistics), and the case is cut
+    down to what the whole-directory checks need: 100k cases never pass through one process."""
+    seq, path_strs = task
+    if segments is None:
+        return [process_case_file(p, base, profile) for p in path_strs]
+    out = []
+    shared: dict = {}  # cases of one shape share one Stats object, pickled once per run
+    writer = fragments.DumpWriter(Path(segments), fragments.segment_names(seq), envelope=False)
+    try:
+        for p in path_strs:
+            case, triples, found = process_case_file(p, base, profile)
+            if found:
+                out.append((None, None, found))
+                continue
+            fragment = fragments.make(triples)
+            where = writer.add(fragment)
+            stats = shared.setdefault(fragment.stats.key(), fragment.stats)
+            out.append((slim(case), (seq, where, stats), []))
+    finally:
+        writer.close()
+    return out
 
 
 def slim(case: dict) -> dict:
@@ -115,36 +138,39 @@ def case_paths(root: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def iter_cases(paths: list[Path], base: str, profile: str, *, serialise: bool = False, progress=None):
-    """(path, case, payload, problems) for each path, in order; in worker processes when many."""
-    job = partial(process_case_file, base=base, profile=profile, serialise=serialise)
+def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None):
+    """(path, case, payload, problems) for each path, in order; in worker processes when many.
+    See process_case_run for the payload, with and without `segments`."""
+    job = partial(process_case_run, base=base, profile=profile, segments=str(segments) if segments else None)
+    runs = [(seq, [str(p) for p in paths[i:i + RUN]]) for seq, i in enumerate(range(0, len(paths), RUN))]
+    done = 0
+
+    def emit_run(seq, results):
+        nonlocal done
+        for path, res in zip(paths[seq * RUN:(seq + 1) * RUN], results):
+            yield (path, *res)
+        before, done = done, done + len(results)
+        if progress and before // 5000 != done // 5000:
+            progress(done, len(paths))
+
     if len(paths) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         ctx = multiprocessing.get_context("fork")
-        batches = [paths[i:i + IN_FLIGHT] for i in range(0, len(paths), IN_FLIGHT)]
         with ctx.Pool(processes=min(os.cpu_count() or 2, 4)) as pool:
-            # two batches in flight: workers never wait, and results waiting for the (slower)
-            # consumer stay bounded instead of piling up in memory at 100k cases
+            # a bounded number of runs in flight: the workers never wait, and finished runs
+            # waiting for the consumer (their segments on disk) stay bounded at 100k cases
             running = deque()
-            n = 0
-            for batch in batches:
-                running.append((batch, pool.imap(job, [str(p) for p in batch], chunksize=32)))
-                if len(running) < 2:
-                    continue
-                done_batch, results = running.popleft()
-                for path, res in zip(done_batch, results):
-                    if progress and n % 5000 == 0:
-                        progress(n, len(paths))
-                    n += 1
-                    yield (path, *res)
+            for seq in range(len(runs)):
+                running.append((seq, pool.apply_async(job, (runs[seq],))))
+                if len(running) >= IN_FLIGHT:
+                    seq_done, result = running.popleft()
+                    yield from emit_run(seq_done, result.get())
             while running:
-                done_batch, results = running.popleft()
-                for path, res in zip(done_batch, results):
-                    n += 1
-                    yield (path, *res)
+                seq_done, result = running.popleft()
+                yield from emit_run(seq_done, result.get())
     else:
         with yamlio.paused_gc():
-            for path in paths:
-                yield (path, *job(str(path)))
+            for run in runs:
+                yield from emit_run(run[0], job(run))
 
 
 # ------------------------------------------------------------------------------------ framework
