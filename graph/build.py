@@ -200,8 +200,9 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
 
         t1 = time.perf_counter()
         say(f"writing dumps ({len(data.cases)} cases) ...")
-        for chunk in (emit.source_triples(data.sources), catalogue_triples(m), ontology_triples()):
-            writer.add(fragments.make(chunk))
+        sources = fragments.pieces(emit.source_triples(data.sources), 25_000)
+        for fragment in loader.make_fragments([*sources, catalogue_triples(m), ontology_triples()]):
+            writer.add(fragment)
         sizes = writer.close()
         segments.close()
         stats = writer.stats

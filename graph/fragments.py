@@ -34,14 +34,6 @@ class Stats:
     def key(self) -> tuple:
         return (self.triples, self.subjects, tuple(sorted(self.types.items())), frozenset(self.predicates))
 
-    def add(self, other: "Stats") -> None:
-        self.triples += other.triples
-        self.subjects += other.subjects
-        for cls, n in other.types.items():
-            self.types[cls] += n
-        if not other.predicates <= self.predicates:
-            self.predicates |= other.predicates
-
 
 @dataclass(slots=True)
 class Fragment:
@@ -74,6 +66,18 @@ def make(triples: list[tuple]) -> Fragment:
                      "jsonld": jsonld.node_lines(triples).encode("utf-8")}, stats)
 
 
+def pieces(triples: list[tuple], size: int) -> list[list[tuple]]:
+    """A chunk cut into pieces of about `size` triples, never between two triples of a subject."""
+    out, start = [], 0
+    while start < len(triples):
+        end = min(start + size, len(triples))
+        while end < len(triples) and triples[end][0] == triples[end - 1][0]:
+            end += 1
+        out.append(triples[start:end])
+        start = end
+    return out or [[]]
+
+
 def segment_names(seq: int) -> dict[str, str]:
     return {kind: f"{seq:06d}.{kind}" for kind in KINDS}
 
@@ -88,14 +92,34 @@ class DumpWriter:
     def __init__(self, folder: Path, names: dict[str, str] = FILES, *, envelope: bool = True):
         self.folder = Path(folder)
         self.envelope = envelope
-        self.files = {k: open(self.folder / names[k], "wb") for k in KINDS}
+        # the dumps are written unbuffered, as most of their bytes are copied file to file
+        self.files = {k: open(self.folder / names[k], "wb", buffering=0 if envelope else -1) for k in KINDS}
+        self.pos = dict.fromkeys(KINDS, 0)
         if envelope:
-            self.files["ttl"].write(TTL_HEADER)
-            self.files["rdf"].write(RDF_HEAD)
-            self.files["jsonld"].write(JSONLD_HEAD)
+            self._write("ttl", TTL_HEADER)
+            self._write("rdf", RDF_HEAD)
+            self._write("jsonld", JSONLD_HEAD)
         self._json_started = False
-        self._pending: dict = {}
-        self.stats = Stats()
+        self._pending: dict = {}  # kind -> [source file, start, end, offset in this file]
+        self._stats: dict = {}  # id -> [Stats, how many fragments had it]
+
+    @property
+    def stats(self) -> Stats:
+        total = Stats()
+        for stats, n in self._stats.values():
+            total.triples += stats.triples * n
+            total.subjects += stats.subjects * n
+            for cls, k in stats.types.items():
+                total.types[cls] += k * n
+            total.predicates |= stats.predicates
+        return total
+
+    def _count(self, stats: Stats) -> None:
+        seen = self._stats.get(id(stats))
+        if seen is None:
+            self._stats[id(stats)] = [stats, 1]
+        else:
+            seen[1] += 1
 
     def add(self, fragment: Fragment) -> dict:
         """Write a fragment; returns {kind: (offset, length)} of its bytes in each file."""
@@ -103,28 +127,29 @@ class DumpWriter:
         where = {}
         for kind in KINDS:
             where[kind] = self._put(kind, fragment.parts[kind])
-        self.stats.add(fragment.stats)
+        self._count(fragment.stats)
         return where
 
     def copy(self, source: dict, where: dict, stats: Stats) -> dict:
         """Copy a fragment's bytes from the previous dumps or a segment (open files by kind).
         Fragments that were neighbours there are copied as one span: a few large copies."""
         out = {}
+        pending = self._pending
         for kind in KINDS:
             offset, length = where[kind]
-            gap = len(JSON_SEP) if kind == "jsonld" else 0
-            span = self._pending.get(kind)
-            if not (span and length and span["src"] is source[kind] and offset == span["end"] + gap):
-                self._flush(kind)
+            gap = 2 if kind == "jsonld" else 0  # len(JSON_SEP) between neighbouring JSON-LD fragments
+            span = pending.get(kind)
+            if span is None or not length or span[0] is not source[kind] or offset != span[2] + gap:
+                if span is not None:
+                    self._flush(kind)
                 if not length:
                     out[kind] = self._put(kind, b"")
                     continue
-                sep = gap if (kind == "jsonld" and self._json_started) else 0
-                span = self._pending[kind] = {"src": source[kind], "start": offset, "end": offset,
-                                              "base": self.files[kind].tell() + sep}
-            span["end"] = offset + length
-            out[kind] = (span["base"] + offset - span["start"], length)
-        self.stats.add(stats)
+                sep = gap if (gap and self._json_started) else 0
+                span = pending[kind] = [source[kind], offset, offset, self.pos[kind] + sep]
+            span[2] = offset + length
+            out[kind] = (span[3] + offset - span[1], length)
+        self._count(stats)
         return out
 
     def flush(self) -> None:
@@ -136,41 +161,67 @@ class DumpWriter:
             span = self._pending.pop(kind, None)
             if not span:
                 continue
-            fh = self.files[kind]
-            if kind == "jsonld" and self._json_started:
-                fh.write(JSON_SEP)
-            self._json_started = self._json_started or kind == "jsonld"
-            src, left = span["src"], span["end"] - span["start"]
-            src.seek(span["start"])
-            while left:
-                block = src.read(min(left, 1 << 20))
-                fh.write(block)
-                left -= len(block)
+            if kind == "jsonld":
+                if self._json_started:
+                    self._write(kind, JSON_SEP)
+                self._json_started = True
+            src, start, end, _ = span
+            _copy_range(src, self.files[kind], start, end - start)
+            self.pos[kind] += end - start
+
+    def _write(self, kind: str, data: bytes) -> None:
+        fh = self.files[kind]
+        view = memoryview(data)
+        while view:  # an unbuffered write may be partial
+            view = view[fh.write(view):]
+        self.pos[kind] += len(data)
 
     def _put(self, kind: str, data: bytes) -> tuple[int, int]:
-        fh = self.files[kind]
         if kind == "jsonld" and data:
             if self._json_started:
-                fh.write(JSON_SEP)
+                self._write(kind, JSON_SEP)
             self._json_started = True
-        offset = fh.tell()
-        fh.write(data)
+        offset = self.pos[kind]
+        self._write(kind, data)
         return offset, len(data)
 
     def close(self) -> dict[str, int]:
         self._flush()
         if self.envelope:
-            self.files["rdf"].write(RDF_TAIL)
-            self.files["jsonld"].write(JSONLD_TAIL)
-        sizes = {}
-        for kind, fh in self.files.items():
-            sizes[FILES[kind]] = fh.tell()
+            self._write("rdf", RDF_TAIL)
+            self._write("jsonld", JSONLD_TAIL)
+        sizes = {FILES[kind]: self.pos[kind] for kind in KINDS}
+        for fh in self.files.values():
             fh.close()
         return sizes
 
     def abort(self) -> None:
         for fh in self.files.values():
             fh.close()
+
+
+def _copy_range(src, dst, start: int, length: int) -> None:
+    """Append `length` bytes of `src` from `start` to the unbuffered `dst`: in the kernel
+    (copy_file_range) where it can, else through a buffer."""
+    if hasattr(os, "copy_file_range"):
+        try:
+            while length:
+                n = os.copy_file_range(src.fileno(), dst.fileno(), length, start)
+                if n <= 0:
+                    break
+                start += n
+                length -= n
+        except OSError:
+            pass  # e.g. not supported by this file system: the loop below copies the rest
+    src.seek(start)
+    while length:
+        block = src.read(min(length, 1 << 20))
+        if not block:
+            raise OSError(f"{src.name} ended early: the previous dumps changed during the build")
+        view = memoryview(block)
+        while view:
+            view = view[dst.write(view):]
+        length -= len(block)
 
 
 class Segments:

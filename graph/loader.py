@@ -8,6 +8,7 @@ duplicate ids, dangling references, cycles in hierarchies) is checked afterwards
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 from collections import deque
@@ -134,8 +135,28 @@ def code_fingerprint() -> str:
 
 
 def case_paths(root: Path) -> list[Path]:
+    """The case files in name order (sorting names, not Path objects: 10x faster at 100k)."""
     folder = Path(root) / CASES_DIR
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    with os.scandir(folder) as entries:
+        return [folder / name for name in sorted(e.name for e in entries if e.name.endswith(".yaml"))]
+
+
+def _pool():
+    """Worker processes, forked so that they start at once with the code loaded. No garbage
+    collection in them: a case makes no reference cycles, and a pass over the heap inherited from
+    this process would copy its pages (copy-on-write)."""
+    return multiprocessing.get_context("fork").Pool(processes=min(os.cpu_count() or 2, 4), initializer=gc.disable)
+
+
+def make_fragments(chunks: list[list[tuple]]) -> list:
+    """Serialise chunks of triples, in order; in worker processes when they are large (the web
+    sources of 100k cases are ~400k triples)."""
+    if sum(map(len, chunks)) < 20_000 or len(chunks) < 2 or (os.cpu_count() or 1) < 2:
+        return [fragments.make(chunk) for chunk in chunks]
+    with _pool() as pool:
+        return pool.map(fragments.make, chunks, chunksize=1)
 
 
 def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None):
@@ -154,8 +175,7 @@ def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | N
             progress(done, len(paths))
 
     if len(paths) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(processes=min(os.cpu_count() or 2, 4)) as pool:
+        with _pool() as pool:
             # a bounded number of runs in flight: the workers never wait, and finished runs
             # waiting for the consumer (their segments on disk) stay bounded at 100k cases
             running = deque()
