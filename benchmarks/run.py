@@ -7,7 +7,8 @@
 Per size: the baseline (PyYAML's C loader alone parsing every case file, as issue 2 defines it)
 and a cold build (fresh cache, SHACL off, with its stages), alternated --runs times and the best
 of each kept; a rebuild after one changed case (cache warm); SHACL timed on its own where it fits. Each measured step runs in a child process whose
-peak memory is the largest total RSS of it and its workers, sampled every 20 ms. Timings are wall
+peak memory is the largest total PSS of it and its workers (shared pages counted once), sampled
+every 20 ms. Timings are wall
 seconds on a shared 2-core machine: compare ratios, not single runs.
 """
 
@@ -28,7 +29,9 @@ WORK = ROOT / "benchmarks" / ".work"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_memory(pid: int) -> int:
+    """Bytes of memory used by a process and its children: the sum of their proportional set
+    sizes (PSS), so that pages a forked worker shares with its parent count once, not twice."""
     total = 0
     pids = [pid]
     try:
@@ -39,16 +42,17 @@ def _tree_rss(pid: int) -> int:
         pass
     for p in pids:
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1]) * 1024
+                    break
         except OSError:
             pass
     return total
 
 
 def measure(code: str) -> dict:
-    """Run Python `code` in a child; it prints one JSON object. Returns it with wall time and peak RSS."""
+    """Run Python `code` in a child; it prints one JSON object. Returns it with wall time and peak memory."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT)
@@ -58,7 +62,7 @@ def measure(code: str) -> dict:
     def sample():
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree_memory(proc.pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -70,7 +74,7 @@ def measure(code: str) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark step failed:\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(wall_s=round(wall, 3), peak_rss_mb=round(peak / 2**20, 1))
+    result.update(wall_s=round(wall, 3), peak_memory_mb=round(peak / 2**20, 1))
     return result
 
 

@@ -133,23 +133,28 @@ def _slug_of_iri(value: str) -> str:
 def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = "public",
           shacl: bool | None = None, cache_dir: Path | None = None, log=None) -> BuildResult:
     """Validate, build and write every dump; raise (leaving `out` untouched) on any failure."""
+    Minter(base)  # a bad base IRI is refused before any process starts
     check = ShapesCheck() if profile == "public" and shacl is not False else None
+    paths = loader.case_paths(data_dir)
+    pool = loader.start_workers(len(paths))
     try:
-        return _build(check, Path(data_dir), Path(out), base=base, profile=profile, shacl=shacl,
+        return _build(check, pool, paths, Path(data_dir), Path(out), base=base, profile=profile, shacl=shacl,
                       cache_dir=cache_dir, say=log or (lambda msg: None))
     finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         if check is not None:
             check.cancel()
 
 
-def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir, say) -> BuildResult:
+def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, profile, shacl, cache_dir, say) -> BuildResult:
     m = Minter(base)
     timings = {}
     t0 = time.perf_counter()
     say("reading and validating data ...")
     fw, problems = loader.load_framework(data_dir)
     data = fw.data
-    paths = loader.case_paths(data_dir)
     index = RebuildIndex(cache_dir, data_dir, out, m.base, profile)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -171,7 +176,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
             else:
                 todo.append(path)
         say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
-        made = loader.iter_cases(todo, m.base, profile, segments=segments.folder,
+        made = loader.iter_cases(todo, m.base, profile, segments=segments.folder, pool=pool,
                                  progress=lambda n, total: say(f"  cases {n}/{total}"))
         for path in paths:
             if path in reused:
@@ -201,7 +206,7 @@ def _build(check, data_dir: Path, out: Path, *, base, profile, shacl, cache_dir,
         t1 = time.perf_counter()
         say(f"writing dumps ({len(data.cases)} cases) ...")
         sources = fragments.pieces(emit.source_triples(data.sources), 25_000)
-        for fragment in loader.make_fragments([*sources, catalogue_triples(m), ontology_triples()]):
+        for fragment in loader.make_fragments([*sources, catalogue_triples(m), ontology_triples()], pool):
             writer.add(fragment)
         sizes = writer.close()
         segments.close()

@@ -143,25 +143,36 @@ def case_paths(root: Path) -> list[Path]:
         return [folder / name for name in sorted(e.name for e in entries if e.name.endswith(".yaml"))]
 
 
-def _pool():
-    """Worker processes, forked so that they start at once with the code loaded. No garbage
-    collection in them: a case makes no reference cycles, and a pass over the heap inherited from
-    this process would copy its pages (copy-on-write)."""
+def start_workers(n_cases: int):
+    """Worker processes for reading `n_cases` case files, or None when one process is faster.
+
+    They are forked so that they start at once with the code loaded, and early, while this
+    process is small: a fork of a process holding 100k cases would share (and count) its pages.
+    No garbage collection in them: a case makes no reference cycles, and a pass over the heap
+    inherited from this process would copy its pages (copy-on-write)."""
+    if n_cases < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return None
     return multiprocessing.get_context("fork").Pool(processes=min(os.cpu_count() or 2, 4), initializer=gc.disable)
 
 
-def make_fragments(chunks: list[list[tuple]]) -> list:
-    """Serialise chunks of triples, in order; in worker processes when they are large (the web
+def make_fragments(chunks: list[list[tuple]], pool=None) -> list:
+    """Serialise chunks of triples, in order; in the workers when they are large (the web
     sources of 100k cases are ~400k triples)."""
-    if sum(map(len, chunks)) < 20_000 or len(chunks) < 2 or (os.cpu_count() or 1) < 2:
+    if pool is None or sum(map(len, chunks)) < 20_000 or len(chunks) < 2:
         return [fragments.make(chunk) for chunk in chunks]
-    with _pool() as pool:
-        return pool.map(fragments.make, chunks, chunksize=1)
+    return pool.map(fragments.make, chunks, chunksize=1)
 
 
-def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None):
-    """(path, case, payload, problems) for each path, in order; in worker processes when many.
-    See process_case_run for the payload, with and without `segments`."""
+def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None,
+               pool=None):
+    """(path, case, payload, problems) for each path, in order; in worker processes when many
+    (the given pool, else a pool of its own). See process_case_run for the payload."""
+    if pool is None and len(paths) >= PARALLEL_THRESHOLD:
+        own = start_workers(len(paths))
+        if own is not None:
+            with own:
+                yield from iter_cases(paths, base, profile, segments=segments, progress=progress, pool=own)
+            return
     job = partial(process_case_run, base=base, profile=profile, segments=str(segments) if segments else None)
     runs = [(seq, [str(p) for p in paths[i:i + RUN]]) for seq, i in enumerate(range(0, len(paths), RUN))]
     done = 0
@@ -174,19 +185,18 @@ def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | N
         if progress and before // 5000 != done // 5000:
             progress(done, len(paths))
 
-    if len(paths) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-        with _pool() as pool:
-            # a bounded number of runs in flight: the workers never wait, and finished runs
-            # waiting for the consumer (their segments on disk) stay bounded at 100k cases
-            running = deque()
-            for seq in range(len(runs)):
-                running.append((seq, pool.apply_async(job, (runs[seq],))))
-                if len(running) >= IN_FLIGHT:
-                    seq_done, result = running.popleft()
-                    yield from emit_run(seq_done, result.get())
-            while running:
+    if pool is not None and len(paths) >= PARALLEL_THRESHOLD:
+        # a bounded number of runs in flight: the workers never wait, and finished runs
+        # waiting for the consumer (their segments on disk) stay bounded at 100k cases
+        running = deque()
+        for seq in range(len(runs)):
+            running.append((seq, pool.apply_async(job, (runs[seq],))))
+            if len(running) >= IN_FLIGHT:
                 seq_done, result = running.popleft()
                 yield from emit_run(seq_done, result.get())
+        while running:
+            seq_done, result = running.popleft()
+            yield from emit_run(seq_done, result.get())
     else:
         with yamlio.paused_gc():
             for run in runs:
