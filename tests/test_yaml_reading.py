@@ -1,0 +1,72 @@
+"""The fast YAML path (libyaml's nodes, built into dicts and lists directly) reads every file
+exactly as PyYAML's strict safe loader does, and leaves everything unusual to that loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pcmh_kg import yamlio
+from pcmh_kg.yamlio import ProblemError
+
+from conftest import DATA
+
+HERE = Path(__file__).parent
+FILES = sorted(DATA.rglob("*.yaml")) + sorted((HERE / "bad_inputs").glob("*/*.yaml"))
+TRICKY = [
+    "a: yes\nb: no\nc: on\nd: ~\ne: 1e3\nf: 0x10\ng: 2014-07\nh: 2014-07-01\ni: 1_000\nj: .inf\n"
+    "k: !!str 1\nl: !!binary aGVsbG8=\nm: null\nn: ''\no: 2001-12-14t21:59:43.10-05:00\np: -0\n",
+    "1: a\n'1': b\n",          # the same key twice, once quoted
+    "1: a\n0x1: b\n",          # equal integers, different spellings: PyYAML keeps the last
+    "true: 1\n'true': 2\n",
+    "null: 1\n~: 2\n",
+    "[a, b]: c\n",             # a complex key
+    "? - a\n: b\n",
+    "!!set {a, b}\n",
+    "!!omap [a: 1]\n",
+    "- !!python/object/apply:os.system [echo]\n",
+    "a: !local x\n",
+    "a: &x 1\nb: *x\n",
+    "a: {<<: {b: 1}}\n",
+    "---\na: 1\n---\nb: 2\n",
+    "",
+    "# only a comment\n",
+    "a:\n  - b: [1, 2.5, -3]\n    c: {d: e}\n",
+    "{a: 1, a: 2}",
+    "title: Fish & chips\n",  # an ampersand in a text, not an anchor
+    "a: " + "[" * 300 + "]" * 300 + "\n",
+]
+
+
+def _strict(text: str):
+    try:
+        return "read", yaml.load(text, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
+        return "refused", None
+
+
+def _ours(text: str):
+    try:
+        return "read", yamlio.parse_text(text, "test.yaml")
+    except ProblemError:
+        return "refused", None
+
+
+@pytest.mark.parametrize("text", TRICKY, ids=range(len(TRICKY)))
+def test_tricky_documents_read_as_the_strict_loader_reads_them(text):
+    ours, theirs = _ours(text), _strict(text)
+    assert ours[0] == theirs[0]
+    assert repr(ours[1]) == repr(theirs[1])  # repr: types too (True is not 1, a date is not a string)
+
+
+def test_every_data_and_hostile_file_reads_as_the_strict_loader_reads_it():
+    assert len(FILES) > 100
+    for path in FILES:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        ours, theirs = _ours(text), _strict(text)
+        assert (ours[0], repr(ours[1])) == (theirs[0], repr(theirs[1])), path
