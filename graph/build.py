@@ -138,8 +138,9 @@ def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = 
     paths = loader.case_paths(data_dir)
     pool = loader.start_workers(len(paths))
     try:
-        return _build(check, pool, paths, Path(data_dir), Path(out), base=base, profile=profile, shacl=shacl,
-                      cache_dir=cache_dir, say=log or (lambda msg: None))
+        with yamlio.paused_gc():  # 100k slim case records, none cyclic: collection passes are waste
+            return _build(check, pool, paths, Path(data_dir), Path(out), base=base, profile=profile,
+                          shacl=shacl, cache_dir=cache_dir, say=log or (lambda msg: None))
     finally:
         if pool is not None:
             pool.terminate()
@@ -165,22 +166,23 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
         if not problems:
             writer.add(fragments.make(emit.framework_triples(data, m)))
         fresh: dict = {}
-        shared_stats: dict = {}  # cases of the same shape share one Stats object
-        todo, reused = [], {}
-        stat = {path: path.stat() for path in paths}
-        for path in paths:
-            st = stat[path]
-            hit = index.lookup(path, st) if old else None
-            if hit is not None:
-                reused[path] = hit
-            else:
-                todo.append(path)
+        shared_stats: dict = {}
+        todo, reused = paths, {}
+        if old:
+            todo = []
+            for path in paths:
+                st = path.stat()
+                hit = index.lookup(path, st)
+                if hit is None:
+                    todo.append(path)
+                else:
+                    reused[path] = (*hit, (st.st_mtime_ns, st.st_size))
         say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
         made = loader.iter_cases(todo, m.base, profile, segments=segments.folder, pool=pool,
                                  progress=lambda n, total: say(f"  cases {n}/{total}"))
         for path in paths:
             if path in reused:
-                case, where, stats = reused[path]
+                case, where, stats, stamp = reused[path]
                 source, found = old, []
             else:
                 got, case, payload, found = next(made)
@@ -193,12 +195,11 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
             if problems:
                 continue  # keep checking, stop writing
             if path not in reused:
-                seq, where, stats = payload
+                seq, where, stats, stamp = payload
                 source = segments.open(seq, writer)
-                stats = shared_stats.setdefault(stats.key(), stats)
+                stats = _shared(stats, shared_stats)
             where = writer.copy(source, where, stats)
-            st = stat[path]
-            fresh[str(path)] = (st.st_mtime_ns, st.st_size, case, where, stats)
+            fresh[str(path)] = (*stamp, case, where, stats)
         if problems:
             raise InvalidInput(problems)
         timings["load_validate_serialise"] = time.perf_counter() - t0
@@ -249,6 +250,18 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
     index.save(fresh, sizes)
     timings["total"] = time.perf_counter() - t0
     return BuildResult(out, stats.triples, counts, len(data.cases), timings, shacl_report)
+
+
+def _shared(stats, shared: dict):
+    """One Stats object for all cases of the same shape (a small index, fast to save). A worker
+    sends one object per shape and run, so the key is worked out once per object (by identity;
+    the object is kept, so that its id is not reused)."""
+    seen = shared.get(id(stats))
+    if seen is not None and seen[0] is stats:
+        return seen[1]
+    canonical = shared.setdefault(stats.key(), stats)
+    shared[id(stats)] = (stats, canonical)
+    return canonical
 
 
 class RebuildIndex:

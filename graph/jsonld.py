@@ -22,35 +22,39 @@ def context() -> dict:
 
 
 _NAME = Tokens(lambda v: _string(v if v.startswith("_:") else (compact(v) or v)))
-_KEY = Tokens(lambda p: '"@type"' if p == RDF_TYPE else _NAME[p])
 _REF = Tokens(lambda v: '{"@id": ' + _NAME[v] + "}")
-
-
-def _value(p: str, o: tuple) -> str:
-    kind = o[0]
-    if kind == IRI:
-        return _NAME[o[1]] if p == RDF_TYPE else _REF[o[1]]
-    if kind == LITERAL:
-        return f'{{"@value": {_string(o[1])}, "@language": {_string(o[2])}}}' if o[2] else _string(o[1])
-    if kind == BLANK:
-        return _REF["_:" + o[1]]
-    return f'{{"@value": {_string(o[1])}, "@type": {_NAME[o[2]]}}}'
 
 
 def node_lines(triples) -> str:
     """One node object per subject (in first-seen order), one per line, as members of an @graph
     array: a property with one value holds it, one with several holds a list."""
     by_subject: dict[str, dict[str, list[str]]] = {}
+    subject = props = None
     for s, p, o in triples:
-        props = by_subject.get(s)
-        if props is None:
-            props = by_subject[s] = {}
-        key = _KEY[p] if (p != RDF_TYPE or o[0] == IRI) else _NAME[p]
+        if s != subject:
+            subject = s
+            props = by_subject.get(s)
+            if props is None:
+                props = by_subject[s] = {}
+        kind = o[0]
+        if kind == IRI:
+            if p == RDF_TYPE:
+                key, value = '"@type"', _NAME[o[1]]
+            else:
+                key, value = _NAME[p], _REF[o[1]]
+        else:
+            key = _NAME[p]  # rdf:type with a literal or blank node is an ordinary property
+            if kind == LITERAL:
+                value = f'{{"@value": {_string(o[1])}, "@language": {_string(o[2])}}}' if o[2] else _string(o[1])
+            elif kind == BLANK:
+                value = _REF["_:" + o[1]]
+            else:
+                value = f'{{"@value": {_string(o[1])}, "@type": {_NAME[o[2]]}}}'
         values = props.get(key)
         if values is None:
-            props[key] = [_value(p, o)]
+            props[key] = [value]
         else:
-            values.append(_value(p, o))
+            values.append(value)
     return ",\n".join(
         '  {"@id": ' + _NAME[s] + "".join(
             f", {k}: {v[0]}" if len(v) == 1 else f", {k}: [{', '.join(v)}]" for k, v in props.items()) + "}"

@@ -88,8 +88,9 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
 
     Without `segments` the payload is the case's triples. With it, the run is serialised in
     every dump format into segment files of its own (numbered by the run) in that folder, the
-    payload is (run number, where the case sits in them, its statistics), and the case is cut
-    down to what the whole-directory checks need: 100k cases never pass through one process."""
+    payload is (run number, where the case sits in them, its statistics, the file's mtime and
+    size as read), and the case is cut down to what the whole-directory checks need: 100k cases
+    never pass through one process."""
     seq, path_strs = task
     if segments is None:
         return [process_case_file(p, base, profile) for p in path_strs]
@@ -98,6 +99,10 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
     writer = fragments.DumpWriter(Path(segments), fragments.segment_names(seq), envelope=False)
     try:
         for p in path_strs:
+            try:
+                st = os.stat(p)
+            except OSError:
+                st = None  # reported by the read below
             case, triples, found = process_case_file(p, base, profile)
             if found:
                 out.append((None, None, found))
@@ -105,7 +110,7 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
             fragment = fragments.make(triples)
             where = writer.add(fragment)
             stats = shared.setdefault(fragment.stats.key(), fragment.stats)
-            out.append((slim(case), (seq, where, stats), []))
+            out.append((slim(case), (seq, where, stats, (st.st_mtime_ns, st.st_size)), []))
     finally:
         writer.close()
     return out

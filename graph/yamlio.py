@@ -22,7 +22,28 @@ from .problems import Problem
 
 MAX_FILE_BYTES = 1 << 20  # no data file of ours comes near 1 MiB
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+class _QuickResolve:
+    """PyYAML's Resolver.resolve, without its Python loop where the answer is known: a quoted
+    scalar, or a plain one whose first character starts no implicit type (most text), is a
+    string. libyaml's composer calls this for every scalar; anything else goes to PyYAML."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in self._first_chars)):
+            return _STR
+        return super().resolve(kind, value, implicit)
+
+
+class _BaseLoader(_QuickResolve, _CLoader):
+    # the shortcut holds only while the safe loader has no wildcard or path resolvers
+    _first_chars = frozenset(_CLoader.yaml_implicit_resolvers)
+
+
+if None in _BaseLoader._first_chars or _CLoader.yaml_path_resolvers:  # pragma: no cover - a PyYAML change
+    raise ImportError("PyYAML's safe loader has wildcard or path resolvers: graph/yamlio.py must be updated")
 
 
 class _StrictMixin:
@@ -68,9 +89,6 @@ def paused_gc():
     finally:
         if enabled:
             gc.enable()
-
-
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
 class _Unusual(Exception):

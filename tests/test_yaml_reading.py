@@ -41,10 +41,12 @@ TRICKY = [
 
 
 def _strict(text: str):
+    """What the strict loader refuses, and otherwise what PyYAML's own safe loader reads."""
     try:
-        return "read", yaml.load(text, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader
+        yaml.load(text, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         return "refused", None
+    return "read", yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 def _ours(text: str):
@@ -70,3 +72,17 @@ def test_every_data_and_hostile_file_reads_as_the_strict_loader_reads_it():
             continue
         ours, theirs = _ours(text), _strict(text)
         assert (ours[0], repr(ours[1])) == (theirs[0], repr(theirs[1])), path
+
+
+SCALARS = ["", "a", "text", "Yes", "yes", "y", "n", "No", "off", "On", "true", "False", "TRUE", "null", "Null",
+           "~", "0", "-1", "+1", "1.5", ".5", "1e3", "1.0e+3", ".inf", "-.Inf", ".nan", "0x1F", "0o17",
+           "0b101", "1_000", "190:20:30", "2014-07", "2014-07-01", "2001-12-14t21:59:43.10-05:00", "<<",
+           "=", "!x", "&x", "*x", "-", "- a", "lambeth", "Lambeth", "éclair", "7 days", "1 2"]
+
+
+@pytest.mark.parametrize("implicit", [(True, False), (False, True), (False, False)])
+def test_the_quick_resolver_tags_scalars_as_pyyaml_does(implicit):
+    ours = yamlio.StrictLoader("")
+    theirs = yaml.SafeLoader("")
+    for value in SCALARS:
+        assert ours.resolve(yaml.ScalarNode, value, implicit) == theirs.resolve(yaml.ScalarNode, value, implicit), value
