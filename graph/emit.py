@@ -239,11 +239,12 @@ def framework_triples(data, m: Minter) -> list[tuple]:
     return t.triples
 
 
-def source_triples(sources: dict[str, dict]) -> list[tuple]:
-    """One node per distinct web source cited anywhere, with its title and publisher."""
+def source_triples(sources) -> list[tuple]:
+    """One node per distinct web source cited anywhere, with its title and publisher, in the
+    order given (the order in which the data first cites them)."""
     t = Lines()
-    for url in sorted(sources):
-        s = sources[url]
+    for s in sources:
+        url = s["url"]
         add = t.add
         add(url, RDF + "type", iri(SCHEMA + "CreativeWork"))
         if s.get("title"):

@@ -90,19 +90,23 @@ class Tokens(dict):
 # ----------------------------------------------------------------------------------- N-Triples
 
 
-def nt_term(o: tuple) -> str:
-    kind = o[0]
-    if kind == IRI:
-        return f"<{o[1]}>"
-    if kind == LITERAL:
-        return f'"{escape_string(o[1])}"@{o[2]}' if o[2] else f'"{escape_string(o[1])}"'
-    if kind == TYPED:
-        return f'"{escape_string(o[1])}"^^<{o[2]}>'
-    return f"_:{o[1]}"
-
-
 def ntriples(triples) -> str:
-    return "".join(f"{s if s[0] == '_' else f'<{s}>'} <{p}> {nt_term(o)} .\n" for s, p, o in triples)
+    out = []
+    put = out.append
+    subject = head = None
+    for s, p, o in triples:
+        if s != subject:
+            subject, head = s, (s if s.startswith("_:") else f"<{s}>")
+        kind = o[0]
+        if kind == IRI:
+            put(f"{head} <{p}> <{o[1]}> .\n")
+        elif kind == LITERAL:
+            put(f'{head} <{p}> "{escape_string(o[1])}"@{o[2]} .\n' if o[2] else f'{head} <{p}> "{escape_string(o[1])}" .\n')
+        elif kind == TYPED:
+            put(f'{head} <{p}> "{escape_string(o[1])}"^^<{o[2]}> .\n')
+        else:
+            put(f"{head} <{p}> _:{o[1]} .\n")
+    return "".join(out)
 
 
 # -------------------------------------------------------------------------------------- Turtle

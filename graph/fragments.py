@@ -49,33 +49,13 @@ JSON_SEP = b",\n"
 
 def make(triples: list[tuple]) -> Fragment:
     """Serialise one chunk (the emitter's triples, grouped by subject) every way."""
-    stats = Stats(triples=len(triples))
-    subjects = set()
-    predicates = set()
-    types = stats.types
-    for s, p, o in triples:
-        subjects.add(s)
-        predicates.add(p)
-        if p == RDF_TYPE and o[0] == formats.IRI:
-            types[o[1]] += 1
-    stats.subjects = len(subjects)
-    stats.predicates = frozenset(predicates)
+    stats = Stats(triples=len(triples), subjects=len({t[0] for t in triples}),
+                  types=Counter([t[2][1] for t in triples if t[1] == RDF_TYPE and t[2][0] == formats.IRI]),
+                  predicates=frozenset([t[1] for t in triples]))
     return Fragment({"nt": formats.ntriples(triples).encode("utf-8"),
                      "ttl": formats.turtle(triples).encode("utf-8"),
                      "rdf": formats.rdfxml(triples).encode("utf-8"),
                      "jsonld": jsonld.node_lines(triples).encode("utf-8")}, stats)
-
-
-def pieces(triples: list[tuple], size: int) -> list[list[tuple]]:
-    """A chunk cut into pieces of about `size` triples, never between two triples of a subject."""
-    out, start = [], 0
-    while start < len(triples):
-        end = min(start + size, len(triples))
-        while end < len(triples) and triples[end][0] == triples[end - 1][0]:
-            end += 1
-        out.append(triples[start:end])
-        start = end
-    return out or [[]]
 
 
 def segment_names(seq: int) -> dict[str, str]:

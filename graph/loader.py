@@ -160,14 +160,6 @@ def start_workers(n_cases: int):
     return multiprocessing.get_context("fork").Pool(processes=min(os.cpu_count() or 2, 4), initializer=gc.disable)
 
 
-def make_fragments(chunks: list[list[tuple]], pool=None) -> list:
-    """Serialise chunks of triples, in order; in the workers when they are large (the web
-    sources of 100k cases are ~400k triples)."""
-    if pool is None or sum(map(len, chunks)) < 20_000 or len(chunks) < 2:
-        return [fragments.make(chunk) for chunk in chunks]
-    return pool.map(fragments.make, chunks, chunksize=1)
-
-
 def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None,
                pool=None):
     """(path, case, payload, problems) for each path, in order; in worker processes when many
@@ -367,10 +359,15 @@ class Framework:
             return []
         return _located(display_path(path), path.read_text(encoding="utf-8"), refs)
 
-    def add_case(self, case: dict) -> None:
+    def add_case(self, case: dict) -> list[dict]:
+        """Keep a valid case; returns the web sources it is the first to cite."""
         self.data.cases.append(case)
+        known, new = self.data.sources, []
         for source in case["sources"]:
-            self.data.sources.setdefault(source["url"], source)
+            if source["url"] not in known:
+                known[source["url"]] = source
+                new.append(source)
+        return new
 
 
 def load_framework(root: Path) -> tuple[Framework, list[Problem]]:

@@ -27,13 +27,27 @@ _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.o
 
 
 class _QuickResolve:
-    """PyYAML's Resolver.resolve, without its Python loop where the answer is known: a quoted
+    """PyYAML's Resolver.resolve, without its Python loop where the answer is known. libyaml's
+    composer calls this for every untagged node: a list or mapping gets the default tag; a quoted
     scalar, or a plain one whose first character starts no implicit type (most text), is a
-    string. libyaml's composer calls this for every scalar; anything else goes to PyYAML."""
+    string; other plain scalars get PyYAML's answer, remembered (field names recur in every file)."""
+
+    _known: dict = {}
 
     def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in self._first_chars)):
-            return _STR
+        if kind is yaml.ScalarNode:
+            if not implicit[0] or (value and value[0] not in self._first_chars):
+                return _STR
+            tag = self._known.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._known) < 10_000:
+                    self._known[value] = tag
+            return tag
+        if kind is yaml.SequenceNode:
+            return _SEQ
+        if kind is yaml.MappingNode:
+            return _MAP
         return super().resolve(kind, value, implicit)
 
 
