@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
+import marshal
+import platform
 import shutil
 import tempfile
 import time
@@ -315,9 +316,10 @@ class RebuildIndex:
     profile and data folder are the same."""
 
     def __init__(self, cache_dir: Path | None, data_dir: Path, out: Path, base: str, profile: str):
-        self.path = Path(cache_dir) / f"rebuild-{profile}.pickle" if cache_dir else None
+        self.path = Path(cache_dir) / f"rebuild-{profile}.marshal" if cache_dir else None
         self.out = out
-        self.key = (loader.code_fingerprint(), str(Path(data_dir).resolve()), str(out.resolve()), base, profile)
+        self.key = (loader.code_fingerprint(), platform.python_version(), str(Path(data_dir).resolve()),
+                    str(out.resolve()), base, profile)
         self.entries: dict = {}
 
     def open_previous(self):
@@ -325,13 +327,15 @@ class RebuildIndex:
             return None
         try:
             with open(self.path, "rb") as fh, yamlio.paused_gc():
-                stored = pickle.load(fh)  # noqa: S301 - our own cache file, never shipped
+                stored = marshal.load(fh)
             if stored.get("key") != self.key:
                 return None
             for name, size in stored["sizes"].items():
                 if (self.out / name).stat().st_size != size:
                     return None
-            self.entries = stored["entries"]
+            stats = {key: _stats_of(key) for key in stored["stats"]}
+            self.entries = {path: (mtime, size, case, where, stats[key])
+                            for path, (mtime, size, case, where, key) in stored["entries"].items()}
             return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
         except Exception:  # a damaged or stale cache is only a slower build
             self.entries = {}
@@ -349,13 +353,24 @@ class RebuildIndex:
             fh.close()
 
     def save(self, entries: dict, sizes: dict) -> None:
+        """marshal, not pickle: 3x faster for these plain records (100k of them), and the key
+        holds the Python version, whose marshal format it is."""
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys: dict = {}
+        plain = {path: (mtime, size, case, where, keys.setdefault(id(stats), stats.key()))
+                 for path, (mtime, size, case, where, stats) in entries.items()}
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump({"key": self.key, "sizes": sizes, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump({"key": self.key, "sizes": sizes, "stats": sorted(set(keys.values()), key=repr),
+                          "entries": plain}, fh)
         os.replace(tmp, self.path)
+
+
+def _stats_of(key: tuple) -> fragments.Stats:
+    triples, subjects, types, predicates = key
+    return fragments.Stats(triples, subjects, Counter(dict(types)), frozenset(predicates))
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -101,36 +101,34 @@ class DumpWriter:
         else:
             seen[1] += 1
 
-    def add(self, fragment: Fragment) -> dict:
-        """Write a fragment; returns {kind: (offset, length)} of its bytes in each file."""
+    def add(self, fragment: Fragment) -> tuple:
+        """Write a fragment; returns where its bytes are: (offset, length) in each file, in the
+        order of KINDS."""
         self._flush()
-        where = {}
-        for kind in KINDS:
-            where[kind] = self._put(kind, fragment.parts[kind])
+        where = tuple(self._put(kind, fragment.parts[kind]) for kind in KINDS)
         self._count(fragment.stats)
         return where
 
-    def copy(self, source: dict, where: dict, stats: Stats) -> dict:
+    def copy(self, source: dict, where: tuple, stats: Stats) -> tuple:
         """Copy a fragment's bytes from the previous dumps or a segment (open files by kind).
         Fragments that were neighbours there are copied as one span: a few large copies."""
-        out = {}
+        out = []
         pending = self._pending
-        for kind in KINDS:
-            offset, length = where[kind]
+        for kind, (offset, length) in zip(KINDS, where):
             gap = 2 if kind == "jsonld" else 0  # len(JSON_SEP) between neighbouring JSON-LD fragments
             span = pending.get(kind)
             if span is None or not length or span[0] is not source[kind] or offset != span[2] + gap:
                 if span is not None:
                     self._flush(kind)
                 if not length:
-                    out[kind] = self._put(kind, b"")
+                    out.append(self._put(kind, b""))
                     continue
                 sep = gap if (gap and self._json_started) else 0
                 span = pending[kind] = [source[kind], offset, offset, self.pos[kind] + sep]
             span[2] = offset + length
-            out[kind] = (span[3] + offset - span[1], length)
+            out.append((span[3] + offset - span[1], length))
         self._count(stats)
-        return out
+        return tuple(out)
 
     def flush(self) -> None:
         """Write out pending copies, so that their sources may be closed."""

@@ -95,7 +95,7 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
     if segments is None:
         return [process_case_file(p, base, profile) for p in path_strs]
     out = []
-    shared: dict = {}  # cases of one shape share one Stats object, pickled once per run
+    shared: dict = {}  # cases of one shape share one Stats object, sent once per run
     writer = fragments.DumpWriter(Path(segments), fragments.segment_names(seq), envelope=False)
     try:
         for p in path_strs:

@@ -151,10 +151,25 @@ def test_rebuild_after_an_edit_equals_a_cold_build(tmp_path):
     case = sorted((data / "cases").glob("*.yaml"))[len(list((data / "cases").glob("*.yaml"))) // 2]
     text = case.read_text(encoding="utf-8")
     case.write_text(re.sub(r"^title: .*$", "title: Edited title for the cache test", text, count=1, flags=re.M))
-    build.build(data, out, shacl=False, cache_dir=cache)  # splices unchanged cases from the old dumps
+    said = []
+    build.build(data, out, shacl=False, cache_dir=cache, log=said.append)  # splices unchanged cases
+    n = len(list((data / "cases").glob("*.yaml")))
+    assert f"  {n - 1} unchanged case files reused, 1 to read" in said
     build.build(data, tmp_path / "cold", shacl=False, cache_dir=None)
     assert "Edited title for the cache test" in (out / "pcmh-kg.nt").read_text()
     assert _digest(out) == _digest(tmp_path / "cold")
+
+
+def test_a_damaged_rebuild_index_is_ignored(tmp_path):
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    build.build(DATA, out, shacl=False, cache_dir=cache)
+    expected = _digest(out)
+    for index in cache.iterdir():
+        index.write_bytes(index.read_bytes()[: index.stat().st_size // 2])
+    said = []
+    build.build(DATA, out, shacl=False, cache_dir=cache, log=said.append)
+    assert any(line.startswith("  0 unchanged case files reused") for line in said)
+    assert _digest(out) == expected
 
 
 def test_tampered_previous_dumps_are_not_reused(tmp_path):
