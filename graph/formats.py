@@ -57,7 +57,7 @@ def escape_xml(text: str) -> str:
 
 # ---------------------------------------------------------------------------- compact names
 
-_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # valid as Turtle local name, XML NCName and JSON-LD term
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # valid as Turtle local name, XML NCName and JSON-LD term
 _PREFIX_OF = {ns: p for p, ns in PREFIXES.items()}
 
 
@@ -67,7 +67,7 @@ def compact(value: str) -> str | None:
     cut = max(value.rfind("/"), value.rfind("#")) + 1
     prefix = _PREFIX_OF.get(value[:cut])
     local = value[cut:]
-    return f"{prefix}:{local}" if prefix is not None and _LOCAL.match(local) else None
+    return f"{prefix}:{local}" if prefix is not None and _LOCAL.fullmatch(local) else None
 
 
 class Tokens(dict):

@@ -40,12 +40,13 @@ def _type_name(value) -> str:
     return type(value).__name__
 
 
-_DIGIT = re.compile(r"\d")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters but tab and newline
+_NINE_DIGITS = re.compile(r"(?:\D*+\d){9}")
+# control characters but tab and newline, and the two non-characters XML 1.0 cannot carry
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
 def looks_like_phone(text: str) -> bool:
-    if len(_DIGIT.findall(text)) < 9:  # no phone number has fewer digits; skips most texts
+    if not _NINE_DIGITS.match(text):  # no phone number has fewer digits; skips most texts
         return False
     for match in PHONE.finditer(text):
         digits = sum(ch.isdigit() for ch in match.group())
@@ -90,7 +91,7 @@ class Checker:
             self.err(path, "must not be empty")
             return None
         if _CONTROL.search(value):
-            self.err(path, "contains control characters")
+            self.err(path, "contains control characters (or U+FFFE, U+FFFF)")
             return None
         if one_line and "\n" in value:
             self.err(path, "must be one line")
