@@ -8,7 +8,8 @@ Per size: the baseline (PyYAML's C loader alone parsing every case file, as issu
 and a cold build (fresh cache, SHACL off, with its stages), alternated --runs times and the best
 of each kept; a rebuild after one changed case (cache warm); SHACL timed on its own where it fits. Each measured step runs in a child process whose
 peak memory is the largest total PSS of it and its workers (shared pages counted once), sampled
-every 20 ms. Timings are wall
+every 0.5 s: reading PSS walks a process's page tables (~20 ms for 1 GB), and sampling it often
+would steal a core from the build being measured. Timings are wall
 seconds on a shared 2-core machine: compare ratios, not single runs.
 """
 
@@ -63,7 +64,7 @@ def measure(code: str) -> dict:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_memory(proc.pid))
-            time.sleep(0.02)
+            time.sleep(0.5)  # reading a 1 GB process's PSS costs ~20 ms of kernel time
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

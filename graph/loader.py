@@ -1,9 +1,9 @@
 """Reading the data directory into validated records, with every problem found at once.
 
-Case files are independent, so they are parsed, checked and turned into N-Triples in worker
-processes when there are many, and the result for each unchanged file is kept in a cache: a
-rebuild after editing one case re-reads one file. What needs the whole picture (unknown or
-duplicate ids, dangling references, cycles in hierarchies) is checked afterwards, here.
+Case files are independent, so they are parsed, checked and turned into triples (for the build,
+into every dump format) in worker processes when there are many; a rebuild re-reads only the
+files that changed (graph/build.py). What needs the whole picture (unknown or duplicate ids,
+dangling references, cycles in hierarchies) is checked afterwards, here.
 """
 
 from __future__ import annotations
