@@ -11,9 +11,10 @@ when complete: a failed build leaves the previous dist/ as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import marshal
+import os
 import platform
 import shutil
 import tempfile
@@ -139,20 +140,18 @@ def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = 
     Minter(base)  # a bad base IRI is refused before any process starts
     check = ShapesCheck() if profile == "public" and shacl is not False else None
     paths = loader.case_paths(data_dir)
-    pool = loader.start_workers(len(paths))
+    workers = loader.Workers(len(paths))
     try:
         with yamlio.paused_gc():  # 100k slim case records, none cyclic: collection passes are waste
-            return _build(check, pool, paths, Path(data_dir), Path(out), base=base, profile=profile,
+            return _build(check, workers, paths, Path(data_dir), Path(out), base=base, profile=profile,
                           shacl=shacl, cache_dir=cache_dir, say=log or (lambda msg: None))
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        workers.close()
         if check is not None:
             check.cancel()
 
 
-def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, profile, shacl, cache_dir, say) -> BuildResult:
+def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base, profile, shacl, cache_dir, say) -> BuildResult:
     m = Minter(base)
     timings = {}
     t0 = time.perf_counter()
@@ -170,7 +169,7 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
             writer.add(fragments.make(emit.framework_triples(data, m)))
         fresh: dict = {}
         shared_stats: dict = {}
-        sources = SourceChunks(pool, data.sources.values())
+        sources = SourceChunks(workers, data.sources.values(), index.sources if old else None)
         todo, reused = paths, {}
         if old:
             todo = []
@@ -182,6 +181,7 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
                 else:
                     reused[path] = (*hit, (st.st_mtime_ns, st.st_size))
         say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
+        pool = workers.get() if len(todo) >= loader.PARALLEL_THRESHOLD else None
         made = loader.iter_cases(todo, m.base, profile, segments=segments.folder, pool=pool,
                                  progress=lambda n, total: say(f"  cases {n}/{total}"))
         for path in paths:
@@ -210,8 +210,7 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
 
         t1 = time.perf_counter()
         say(f"writing dumps ({len(data.cases)} cases) ...")
-        for fragment in sources.fragments():
-            writer.add(fragment)
+        source_chunk = sources.write(writer, old)
         for chunk in (catalogue_triples(m), ontology_triples()):
             writer.add(fragments.make(chunk))
         sizes = writer.close()
@@ -252,41 +251,63 @@ def _build(check, pool, paths: list[Path], data_dir: Path, out: Path, *, base, p
         index.close_previous(old)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    index.save(fresh, sizes)
+    index.save(fresh, sizes, source_chunk)
     timings["total"] = time.perf_counter() - t0
     return BuildResult(out, stats.triples, counts, len(data.cases), timings, shacl_report)
 
 
 class SourceChunks:
-    """The web sources' chunk, in the order the data first cites them, serialised in batches by
-    the workers while the cases are still streaming in (at 100k cases, ~400k triples that would
-    otherwise be written after the last case, on one core)."""
+    """The web sources' chunk, in the order the data first cites them.
+
+    In a cold build the workers serialise it in batches while the cases are still streaming in
+    (at 100k cases, ~400k triples that would otherwise be written after the last case, on one
+    core). In a rebuild, if the sources are the same as last time (by digest), their bytes are
+    copied from the previous dumps like the unchanged cases'."""
 
     BATCH = 6000  # sources (~4 triples each)
 
-    def __init__(self, pool, first):
-        self.pool = pool
-        self.batch = list(first)
+    def __init__(self, workers, first, previous=None):
+        self.workers = workers
+        self.eager = previous is None
+        self.previous = previous  # (digest, [(where, stats), ...]) of the previous build
+        self.digest = hashlib.sha256()
+        self.batch: list = []
         self.made: list = []
+        self.add(list(first))
 
     def add(self, new: list[dict]) -> None:
-        if new:
-            self.batch.extend(new)
-            if self.pool is not None and len(self.batch) >= self.BATCH:
-                self._submit()
+        if not new:
+            return
+        for s in new:
+            self.digest.update(repr((s["url"], s.get("title"), s.get("publisher"))).encode())
+        self.batch.extend(new)
+        if self.eager and len(self.batch) >= self.BATCH and self.workers.get() is not None:
+            self._submit(self.batch)
+            self.batch = []
 
-    def _submit(self) -> None:
-        triples = emit.source_triples(self.batch)
-        self.batch = []
-        if self.pool is not None:
-            self.made.append(self.pool.apply_async(fragments.make, (triples,)))
+    def _submit(self, sources: list) -> None:
+        triples = emit.source_triples(sources)
+        pool = self.workers.get() if len(sources) >= self.BATCH else None
+        if pool is not None:
+            self.made.append(pool.apply_async(fragments.make, (triples,)))
         else:
             self.made.append(_Done(fragments.make(triples)))
 
-    def fragments(self) -> list:
-        if self.batch or not self.made:
-            self._submit()
-        return [result.get() for result in self.made]
+    def write(self, writer, old) -> tuple[str, list]:
+        """Write the chunk; returns its digest and where its fragments landed, for the index."""
+        digest = self.digest.hexdigest()
+        if self.previous is not None and old is not None and self.previous[0] == digest:
+            return digest, [(writer.copy(old, where, stats), stats) for where, stats in self.previous[1]]
+        for i in range(0, len(self.batch), self.BATCH):
+            self._submit(self.batch[i:i + self.BATCH])
+        if not self.made:
+            self._submit([])
+        self.batch = []
+        placed = []
+        for result in self.made:
+            fragment = result.get()
+            placed.append((writer.add(fragment), fragment.stats))
+        return digest, placed
 
 
 class _Done:
@@ -323,13 +344,14 @@ class RebuildIndex:
         self.key = (loader.code_fingerprint(), platform.python_version(), str(Path(data_dir).resolve()),
                     str(out.resolve()), base, profile)
         self.entries: dict = {}
+        self.sources = None
 
     def open_previous(self):
         if not self.path or not self.path.exists():
             return None
         try:
             with open(self.path, "rb") as fh, yamlio.paused_gc():
-                stored = marshal.load(fh)
+                stored = marshal.loads(fh.read())  # marshal.load(fh) reads in small pieces: 20x slower
             if stored.get("key") != self.key:
                 return None
             for name, size in stored["sizes"].items():
@@ -338,6 +360,8 @@ class RebuildIndex:
             stats = {key: _stats_of(key) for key in stored["stats"]}
             self.entries = {path: (mtime, size, case, where, stats[key])
                             for path, (mtime, size, case, where, key) in stored["entries"].items()}
+            digest, placed = stored["sources"]
+            self.sources = (digest, [(where, _stats_of(key)) for where, key in placed])
             return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
         except Exception:  # a damaged or stale cache is only a slower build
             self.entries = {}
@@ -354,7 +378,7 @@ class RebuildIndex:
         for fh in (files or {}).values():
             fh.close()
 
-    def save(self, entries: dict, sizes: dict) -> None:
+    def save(self, entries: dict, sizes: dict, sources: tuple) -> None:
         """marshal, not pickle: 3x faster for these plain records (100k of them), and the key
         holds the Python version, whose marshal format it is."""
         if not self.path:
@@ -365,8 +389,10 @@ class RebuildIndex:
                  for path, (mtime, size, case, where, stats) in entries.items()}
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
-            marshal.dump({"key": self.key, "sizes": sizes, "stats": sorted(set(keys.values()), key=repr),
-                          "entries": plain}, fh)
+            digest, placed = sources
+            fh.write(marshal.dumps({
+                "key": self.key, "sizes": sizes, "stats": sorted(set(keys.values()), key=repr), "entries": plain,
+                "sources": (digest, [(where, stats.key()) for where, stats in placed])}))
         os.replace(tmp, self.path)
 
 

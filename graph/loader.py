@@ -160,6 +160,25 @@ def start_workers(n_cases: int):
     return multiprocessing.get_context("fork").Pool(processes=min(os.cpu_count() or 2, 4), initializer=gc.disable)
 
 
+class Workers:
+    """The build's worker pool, started on first use (a rebuild that reuses nearly everything
+    never starts it)."""
+
+    def __init__(self, n_cases: int):
+        self.n_cases = n_cases
+        self._pool = None
+
+    def get(self):
+        if self._pool is None:
+            self._pool = start_workers(self.n_cases)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+
 def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None,
                pool=None):
     """(path, case, payload, problems) for each path, in order; in worker processes when many

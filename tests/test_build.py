@@ -259,3 +259,20 @@ def test_a_base_iri_that_would_break_the_dumps_is_refused_before_anything_is_wri
     assert main(["build", "-q", "--no-cache", "--base", bad, "--out", str(out)]) == 2
     assert "base IRI" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_rebuild_after_a_new_source_equals_a_cold_build(tmp_path):
+    """The web sources' chunk is copied from the previous dumps only while the sources are the
+    same; a case citing a new source makes it be written afresh, in first-cited order."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    build.build(data, out, shacl=False, cache_dir=cache)
+    case = sorted((data / "cases").glob("*.yaml"))[3]
+    text = case.read_text(encoding="utf-8")
+    new = "  - url: https://example.org/a-new-source-for-the-cache-test\n    title: A new source\n"
+    case.write_text(text.replace("sources:\n", "sources:\n" + new, 1), encoding="utf-8")
+    build.build(data, out, shacl=False, cache_dir=cache)
+    build.build(data, tmp_path / "cold", shacl=False, cache_dir=None)
+    assert "a-new-source-for-the-cache-test> <http://www.w3.org/2000/01/rdf-schema#label>" in (out / "pcmh-kg.nt").read_text()
+    assert _digest(out) == _digest(tmp_path / "cold")
