@@ -8,8 +8,8 @@ Per size: the baseline (PyYAML's C loader alone parsing every case file, as issu
 and a cold build (fresh cache, SHACL off, with its stages), alternated --runs times and the best
 of each kept; a rebuild after one changed case (cache warm); SHACL timed on its own where it fits. Each measured step runs in a child process whose
 peak memory is the largest total PSS of it and its workers (shared pages counted once), sampled
-every 0.5 s: reading PSS walks a process's page tables (~20 ms for 1 GB), and sampling it often
-would steal a core from the build being measured. Timings are wall
+every 20 ms while small and at most every 0.5 s when large: reading PSS walks a process's page
+tables (~20 ms for 1 GB), and sampling a large process often would steal a core from the build. Timings are wall
 seconds on a shared 2-core machine: compare ratios, not single runs.
 """
 
@@ -63,15 +63,18 @@ def measure(code: str) -> dict:
     def sample():
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_memory(proc.pid))
-            time.sleep(0.5)  # reading a 1 GB process's PSS costs ~20 ms of kernel time
+            now = _tree_memory(proc.pid)
+            peak = max(peak, now)
+            # reading PSS costs ~20 ms of kernel time per GB: sample less often as it grows,
+            # so that sampling never takes more than ~2% of a core from the build
+            done.wait(min(0.5, max(0.02, now / 2**30 * 1.0)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = proc.communicate()
+    wall = time.perf_counter() - t0
     done.set()
     sampler.join()
-    wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark step failed:\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
