@@ -6,11 +6,12 @@
 
 Per size: the baseline (PyYAML's C loader alone parsing every case file, as issue 2 defines it)
 and a cold build (fresh cache, SHACL off, with its stages), alternated --runs times and the best
-of each kept; a rebuild after one changed case (cache warm); SHACL timed on its own where it fits. Each measured step runs in a child process whose
-peak memory is the largest total PSS of it and its workers (shared pages counted once), sampled
-every 20 ms while small and at most every 0.5 s when large: reading PSS walks a process's page
-tables (~20 ms for 1 GB), and sampling a large process often would steal a core from the build. Timings are wall
-seconds on a shared 2-core machine: compare ratios, not single runs.
+of each kept; a rebuild after one changed case (cache warm); SHACL timed on its own where it
+fits. Each measured step runs in a child process whose peak memory is the largest total PSS of
+it and its workers (shared pages counted once), sampled every 20 ms while small and at most every
+0.5 s when large: reading PSS walks a process's page tables (~20 ms for 1 GB), and sampling a
+large process often would steal a core from the build. Timings are wall seconds on a shared
+2-core machine: compare ratios, not single runs.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[60, 1000, 10000, 100000])
     p.add_argument("--queries-size", type=int, default=100000, help="synthetic size for query timings (0: skip)")
     p.add_argument("--repeat", type=int, default=3, help="query repetitions (best of)")
-    p.add_argument("--runs", type=int, default=2, help="baseline and cold build runs per size (best of)")
+    p.add_argument("--runs", type=int, default=3, help="baseline and cold build runs per size (best of)")
     p.add_argument("--shacl-limit", type=int, default=10000, help="time SHACL separately up to this many cases")
     args = p.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,8 @@ def add_arguments(p) -> None:
                        help="always check the SHACL shapes (default: only for graphs under 20k triples, ~250 cases)")
     shacl.add_argument("--no-shacl", dest="shacl", action="store_false", help="skip the SHACL check")
     p.add_argument("--cache", type=Path, default=Path(".pcmh-kg-cache"), metavar="DIR",
-                   help="cache of parsed case files for fast rebuilds (default: .pcmh-kg-cache)")
+                   help="index of where each case sits in the previous dumps, for fast rebuilds "
+                        "(default: .pcmh-kg-cache)")
     p.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="do not use the cache")
 
 
