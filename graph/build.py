@@ -357,9 +357,11 @@ class RebuildIndex:
             for name, size in stored["sizes"].items():
                 if (self.out / name).stat().st_size != size:
                     return None
-            stats = {key: _stats_of(key) for key in stored["stats"]}
-            self.entries = {path: (mtime, size, case, where, stats[key])
-                            for path, (mtime, size, case, where, key) in stored["entries"].items()}
+            shapes: dict = {}  # one Stats object per shape, as in the build that saved the index
+            self.entries = {}
+            for path, (mtime, size, case, where, key) in stored["entries"].items():
+                stats = shapes.get(key) or shapes.setdefault(key, _stats_of(key))
+                self.entries[path] = (mtime, size, case, where, stats)
             digest, placed = stored["sources"]
             self.sources = (digest, [(where, _stats_of(key)) for where, key in placed])
             return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
@@ -384,14 +386,14 @@ class RebuildIndex:
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys: dict = {}
+        keys: dict = {}  # marshal writes a shared key once
         plain = {path: (mtime, size, case, where, keys.setdefault(id(stats), stats.key()))
                  for path, (mtime, size, case, where, stats) in entries.items()}
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
             digest, placed = sources
             fh.write(marshal.dumps({
-                "key": self.key, "sizes": sizes, "stats": sorted(set(keys.values()), key=repr), "entries": plain,
+                "key": self.key, "sizes": sizes, "entries": plain,
                 "sources": (digest, [(where, stats.key()) for where, stats in placed])}))
         os.replace(tmp, self.path)
 

@@ -9,7 +9,7 @@ written in a worker process.
 
 from __future__ import annotations
 
-from .formats import IRI, LITERAL, TYPED, ntriples
+from .formats import IRI, LITERAL, TYPED
 from .vocab import (
     DCAT, DCTERMS, FLAGS, GEO, GSP, ONS_GEOGRAPHY, ORGANISATION_TYPES, ORIGINS, PCMH, PLACE_TYPES,
     PROV, RDF, RDFS, SCHEMA, SCOPES, SKOS, VCARD, XSD, Minter,
@@ -51,10 +51,6 @@ class Lines:
 
     def add(self, s: str, p: str, o: tuple) -> None:
         self.triples.append((s, p, o))
-
-    def text(self) -> str:
-        """The chunk as N-Triples."""
-        return ntriples(self.triples)
 
 
 def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:

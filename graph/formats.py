@@ -22,7 +22,6 @@ from .vocab import PREFIXES, RDF, XSD
 IRI, LITERAL, TYPED, BLANK = 0, 1, 2, 3
 RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
-RDF_LANG_STRING = RDF + "langString"
 
 # ------------------------------------------------------------------------------------ escaping
 

@@ -45,6 +45,7 @@ TTL_HEADER = formats.TURTLE_HEADER.encode()
 RDF_HEAD, RDF_TAIL = formats.RDFXML_HEAD.encode(), formats.RDFXML_TAIL.encode()
 JSONLD_HEAD, JSONLD_TAIL = jsonld.DOCUMENT_HEAD.encode(), jsonld.DOCUMENT_TAIL.encode()
 JSON_SEP = b",\n"
+_JSON_GAP = len(JSON_SEP)
 
 
 def make(triples: list[tuple]) -> Fragment:
@@ -115,7 +116,7 @@ class DumpWriter:
         out = []
         pending = self._pending
         for kind, (offset, length) in zip(KINDS, where):
-            gap = 2 if kind == "jsonld" else 0  # len(JSON_SEP) between neighbouring JSON-LD fragments
+            gap = _JSON_GAP if kind == "jsonld" else 0  # neighbouring JSON-LD fragments sit a separator apart
             span = pending.get(kind)
             if span is None or not length or span[0] is not source[kind] or offset != span[2] + gap:
                 if span is not None:

@@ -101,8 +101,9 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
         for p in path_strs:
             try:
                 st = os.stat(p)
+                stamp = (st.st_mtime_ns, st.st_size)
             except OSError:
-                st = None  # reported by the read below
+                stamp = (0, -1)  # the read below reports it; if it reads after all, never reused
             case, triples, found = process_case_file(p, base, profile)
             if found:
                 out.append((None, None, found))
@@ -110,7 +111,7 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
             fragment = fragments.make(triples)
             where = writer.add(fragment)
             stats = shared.setdefault(fragment.stats.key(), fragment.stats)
-            out.append((slim(case), (seq, where, stats, (st.st_mtime_ns, st.st_size)), []))
+            out.append((slim(case), (seq, where, stats, stamp), []))
     finally:
         writer.close()
     return out
