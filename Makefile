@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # rapper: independent RDF parser; chromium + driver: page tests; virtuoso: partner-store tests
 APT_PACKAGES := raptor2-utils chromium chromium-driver virtuoso-opensource-7-bin
 
-.PHONY: build test setup system-deps bench clean
+.PHONY: build test test-oldest setup system-deps bench clean
 
 $(BIN)/pcmh-kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,17 @@ build: setup
 test: system-deps setup
 	$(BIN)/python -m pytest
 
+# the same suite with every dependency at the lower bound pyproject.toml allows (CI runs both)
+OLDEST := .venv-oldest
+test-oldest: system-deps
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -q --upgrade pip
+	$(PYTHON) .ci/lowest.py pyproject.toml > $(OLDEST)/constraints.txt
+	$(OLDEST)/bin/python -m pip install -q -c $(OLDEST)/constraints.txt -e '.[test]'
+	$(OLDEST)/bin/python -m pytest -p no:cacheprovider
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf dist .pcmh-kg-cache tests/artifacts
+	rm -rf dist .pcmh-kg-cache tests/artifacts $(OLDEST)

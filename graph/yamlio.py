@@ -21,6 +21,8 @@ import yaml
 from .problems import Problem
 
 MAX_FILE_BYTES = 1 << 20  # no data file of ours comes near 1 MiB
+MAX_DEPTH = 100  # no data file of ours nests more than 5 levels; libyaml's own limit varies by release
+DEPTH_MESSAGE = f"YAML: nested more than {MAX_DEPTH} levels deep"
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
@@ -109,6 +111,24 @@ class _Unusual(Exception):
     """Something the fast path leaves to the strict loader (which gives the canonical answer)."""
 
 
+class _TooDeep(Exception):
+    """Nested deeper than MAX_DEPTH: refused the same way whatever libyaml release is installed."""
+
+
+def _depth(value, limit: int = MAX_DEPTH) -> int:
+    """How deep lists and mappings nest in a loaded value, counting no further than limit + 1."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            depth += 1
+            if depth > limit:
+                return depth
+            deepest = max(deepest, depth)
+            stack.extend((v, depth) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _fast_load(text: str):
     """libyaml composes the nodes; plain mappings, lists and strings are built here directly.
 
@@ -120,17 +140,20 @@ def _fast_load(text: str):
     loader = _BaseLoader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _build_node(node, loader)
+        return None if node is None else _build_node(node, loader, 0)
     finally:
         loader.dispose()
 
 
-def _build_node(node, loader):
+def _build_node(node, loader, depth):
     kind = node.__class__
     if kind is yaml.ScalarNode:
         return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    depth += 1
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     if kind is yaml.SequenceNode and node.tag == _SEQ:
-        return [_build_node(item, loader) for item in node.value]
+        return [_build_node(item, loader, depth) for item in node.value]
     if kind is yaml.MappingNode and node.tag == _MAP:
         out: dict = {}
         raw_keys = set()
@@ -141,7 +164,7 @@ def _build_node(node, loader):
             key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node, deep=True)
             if key in out:
                 raise _Unusual
-            out[key] = _build_node(value_node, loader)
+            out[key] = _build_node(value_node, loader, depth)
         return out
     raise _Unusual
 
@@ -151,11 +174,15 @@ def parse_text(text: str, filename: str):
     if "&" not in text and "<<" not in text:  # no anchor, so no alias, and no merge key
         try:
             return _fast_load(text)
+        except _TooDeep:
+            raise ProblemError(Problem(filename, None, "", DEPTH_MESSAGE)) from None
         except (_Unusual, yaml.YAMLError, RecursionError, ValueError, OverflowError, TypeError):
             pass  # the strict loader below reports it, or reads what the fast path does not
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+        value = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # newer libyaml's own limit, reached before ours
+            raise ProblemError(Problem(filename, None, "", DEPTH_MESSAGE)) from None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = exc.problem or str(exc)
@@ -165,9 +192,12 @@ def parse_text(text: str, filename: str):
     except yaml.YAMLError as exc:
         raise ProblemError(Problem(filename, None, "", f"YAML: {exc}")) from None
     except RecursionError:
-        raise ProblemError(Problem(filename, None, "", "YAML: nested too deeply")) from None
+        raise ProblemError(Problem(filename, None, "", DEPTH_MESSAGE)) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of thousands of digits
         raise ProblemError(Problem(filename, None, "", f"YAML: value cannot be read: {exc}")) from None
+    if _depth(value) > MAX_DEPTH:
+        raise ProblemError(Problem(filename, None, "", DEPTH_MESSAGE))
+    return value
 
 
 def read_file(path: Path, display: str | None = None):

@@ -95,7 +95,13 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path, capsys):
 
 @pytest.mark.parametrize("name,content,message", [
     ("huge-integer", "id: huge-integer\nstarted: " + "9" * 5000 + "\n", "value cannot be read"),
-    ("deep-nesting", "colour: " + "[" * 5000 + "]" * 5000 + "\n", "unknown field 'colour'"),
+    # refused the same way whichever libyaml PyYAML bundles (6.0.4's has a nesting limit of its own)
+    ("deep-nesting", "colour: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 100 levels deep"),
+    ("deep-nesting-below-libyaml", "colour: " + "[" * 150 + "]" * 150 + "\n", "nested more than 100 levels deep"),
+    ("deep-block-nesting", "".join(f"{' ' * i}k{i}:\n" for i in range(120)) + " " * 120 + "x: 1\n",
+     "nested more than 100 levels deep"),
+    ("deep-aliased-nesting", "a: &x 1\ncolour: " + "[" * 150 + "]" * 150 + "\n", "nested more than 100 levels deep"),
+    ("nesting-within-limit", "colour: " + "[" * 90 + "]" * 90 + "\n", "unknown field 'colour'"),
     ("empty", "", "must be a mapping of fields, got empty"),
 ])
 def test_pathological_yaml_is_reported_not_crashed(name, content, message, tmp_path, capsys):

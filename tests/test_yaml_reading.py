@@ -37,16 +37,30 @@ TRICKY = [
     "{a: 1, a: 2}",
     "title: Fish & chips\n",  # an ampersand in a text, not an anchor
     "a: " + "[" * 300 + "]" * 300 + "\n",
+    "a: " + "[" * 100 + "]" * 100 + "\n",   # the deepest allowed
+    "a: " + "[" * 99 + "]" * 99 + "\n",
 ]
 
 
+def _nesting(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_nesting, value), default=0)
+    return 0
+
+
 def _strict(text: str):
-    """What the strict loader refuses, and otherwise what PyYAML's own safe loader reads."""
+    """What the strict loader refuses, and otherwise what PyYAML's own safe loader reads; deeper
+    than yamlio.MAX_DEPTH levels is refused whatever the libyaml release."""
     try:
         yaml.load(text, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader
+        value = yaml.load(text, Loader=yaml.CSafeLoader)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         return "refused", None
-    return "read", yaml.load(text, Loader=yaml.CSafeLoader)
+    if _nesting(value) > yamlio.MAX_DEPTH:
+        return "refused", None
+    return "read", value
 
 
 def _ours(text: str):
