@@ -31,6 +31,7 @@ build: setup
 	@if $(BIN)/pcmh-kg viz --help >/dev/null 2>&1; then $(BIN)/pcmh-kg viz; fi
 
 test: system-deps setup
+	$(BIN)/ruff check graph tests viz benchmarks .ci
 	$(BIN)/python -m pytest
 
 # the same suite with every dependency at the lower bound pyproject.toml allows (CI runs both)

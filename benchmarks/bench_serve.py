@@ -41,7 +41,7 @@ def start_server(dist: Path, data: Path) -> tuple[subprocess.Popen, str]:
 
 
 def targets(url: str, dist: Path) -> list[tuple[str, str, str]]:
-    from pcmh_kg import catalogue
+    from pcmh_kg.query import catalogue
 
     base = json.loads((dist / "build.json").read_text())["base"]
     iris = set()
@@ -67,10 +67,10 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     data = ROOT / "data"
     if args.cases:
-        from pcmh_kg import synthetic
+        from pcmh_kg.authoring import synthetic
 
         data = synthetic.generate(tmp / "data", args.cases, framework=ROOT / "data")
-    from pcmh_kg import build
+    from pcmh_kg.build import pipeline as build
 
     dist = tmp / "dist"
     build.build(data, dist, shacl=False)

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcmh_kg import store, synthetic  # noqa: E402
+from pcmh_kg.authoring import synthetic  # noqa: E402
+from pcmh_kg.query import store  # noqa: E402
 from pcmh_kg.viz import explorer  # noqa: E402
 
 

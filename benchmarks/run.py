@@ -96,7 +96,7 @@ print(json.dumps({{"files": len(files), "parse_s": round(time.perf_counter() - t
 BUILD = """
 import json, shutil
 from pathlib import Path
-from pcmh_kg import build
+from pcmh_kg.build import pipeline as build
 cache = Path({cache!r})
 if {fresh!r}:
     shutil.rmtree(cache, ignore_errors=True)
@@ -108,7 +108,7 @@ print(json.dumps({{"triples": r.triples, "cases": r.cases,
 SHACL = """
 import json, time
 from pathlib import Path
-from pcmh_kg import shapes
+from pcmh_kg.build import shapes
 nt = Path({out!r}, "pcmh-kg.nt").read_bytes()
 t = time.perf_counter()
 ok, _ = shapes.validate_ntriples(nt)
@@ -119,7 +119,7 @@ print(json.dumps({{"conforms": ok, "shacl_s": round(time.perf_counter() - t, 3)}
 def ensure_synthetic(n: int) -> Path:
     target = WORK / f"synthetic-{n}"
     if not (target / "cases").is_dir() or len(list((target / "cases").glob("*.yaml"))) != n:
-        subprocess.run([sys.executable, "-m", "pcmh_kg.synthetic", str(target), "--cases", str(n),
+        subprocess.run([sys.executable, "-m", "pcmh_kg.authoring.synthetic", str(target), "--cases", str(n),
                         "--framework", str(ROOT / "data")], check=True, cwd=ROOT)
     return target
 
@@ -158,8 +158,9 @@ def bench_build(n: int, shacl_limit: int, runs: int = 1) -> dict:
 QUERIES = """
 import json, time
 import pyoxigraph as ox
-from pcmh_kg import catalogue, sparql
-from pcmh_kg.vocab import Minter
+from pcmh_kg.query import catalogue
+from pcmh_kg.query import sparql
+from pcmh_kg.model.vocab import Minter
 store = ox.Store()
 t = time.perf_counter()
 store.bulk_load(path={nt!r}, format=ox.RdfFormat.N_TRIPLES)

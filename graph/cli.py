@@ -13,9 +13,9 @@ import pkgutil
 import sys
 import time
 
-from . import __version__, commands
-from .problems import InvalidInput
-from .vocab import BaseIRIError
+from pcmh_kg import __version__, commands
+from pcmh_kg.model.problems import InvalidInput
+from pcmh_kg.model.vocab import BaseIRIError
 
 EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 1, 2, 3
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pcmh_kg import build
+from pcmh_kg.build import pipeline as build
 
 pytest_plugins = ["stores"]  # the real SPARQL stores: oxigraph_server, virtuoso (tests/stores.py)
 

@@ -17,7 +17,6 @@ import shutil
 from pathlib import Path
 
 import yaml
-
 from conftest import DATA
 
 SUMMARY = ("Synthetic case for the query tests; it describes no real service. " + " ".join(["words"] * 40))

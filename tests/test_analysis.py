@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from pcmh_kg import analysis, catalogue, cli, sparql, store
-from pcmh_kg.vocab import Minter
-
 from conftest import DATA
+
+from pcmh_kg import cli
+from pcmh_kg.analysis import network as analysis
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.query import catalogue, sparql, store
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from pcmh_kg.cli import main
-
-from conftest import DATA
 
 CORPUS = sorted((Path(__file__).parent / "bad_inputs").glob("*/*.yaml"))
 
@@ -41,7 +40,7 @@ def test_bad_file_is_refused_with_file_line_and_field(bad, tmp_path, capsys):
     code = main(["validate", "--no-shacl", "-q", "--data", str(data)])
     err = capsys.readouterr().err
     assert code == 1
-    expected = f"{target}:{_expectation(bad)}" if not bad.parent.name == "guide" else _expectation(bad)
+    expected = f"{target}:{_expectation(bad)}" if bad.parent.name != "guide" else _expectation(bad)
     assert any(line.startswith(expected) or (bad.parent.name == "guide" and expected in line)
                for line in err.splitlines()), f"expected a line starting {expected!r} in:\n{err}"
 
@@ -67,14 +66,14 @@ def test_alias_bomb_is_refused_before_expansion(tmp_path):
         levels.append(f"a{i}: &a{i} [{refs}]")
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text("\n".join(levels) + "\n")
-    from pcmh_kg import yamlio
+    from pcmh_kg.sources import yamlio
 
     with pytest.raises(yamlio.ProblemError, match="aliases"):
         yamlio.read_file(bomb)
 
 
 def test_oversized_file_is_refused(tmp_path):
-    from pcmh_kg import yamlio
+    from pcmh_kg.sources import yamlio
 
     big = tmp_path / "big.yaml"
     big.write_text("summary: " + "x" * (yamlio.MAX_FILE_BYTES + 1) + "\n")

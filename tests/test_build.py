@@ -13,11 +13,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import yaml
-
-from pcmh_kg import build, loader, shapes
-from pcmh_kg.vocab import PCMH, SKOS
-
 from conftest import DATA, ROOT, have
+
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.build import shapes
+from pcmh_kg.model.vocab import PCMH, SKOS
+from pcmh_kg.sources import loader
 
 SEED_REVIEW = ROOT.parent / "shared" / "seeds" / "001_4809133d56d2be83.txt"
 

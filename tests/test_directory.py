@@ -8,11 +8,11 @@ import re
 import pyoxigraph as ox
 import pytest
 import yaml
-
-from pcmh_kg import coverage, loader
-from pcmh_kg.schema import EMAIL, looks_like_phone
-
 from conftest import DATA
+
+from pcmh_kg.analysis import coverage
+from pcmh_kg.sources import loader
+from pcmh_kg.sources.schema import EMAIL, looks_like_phone
 
 
 @pytest.fixture(scope="module")

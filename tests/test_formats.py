@@ -9,14 +9,14 @@ import subprocess
 
 import pytest
 import rdflib
+from conftest import have
 from rdflib.compare import isomorphic
 
-from pcmh_kg import formats, fragments
-from pcmh_kg.emit import iri, text, typed
-from pcmh_kg.formats import BLANK
-from pcmh_kg.vocab import DCTERMS, PCMH, RDF, RDFS, SCHEMA, XSD
-
-from conftest import have
+from pcmh_kg.build import fragments
+from pcmh_kg.model.vocab import DCTERMS, PCMH, RDF, RDFS, SCHEMA, XSD
+from pcmh_kg.sinks import formats
+from pcmh_kg.sinks.formats import BLANK
+from pcmh_kg.triples.emit import iri, text, typed
 
 S = "https://w3id.org/pcmh-kg/case/tricky"
 NASTY = [

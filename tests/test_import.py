@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
-from pcmh_kg import build, spreadsheet
-from pcmh_kg.cli import main
-
 from conftest import DATA
+
+from pcmh_kg.authoring import spreadsheet
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.cli import main
 
 SUMMARY = ("Synthetic case for the import test: it describes no real service. A primary care team "
            "and a specialist team share care for people with complex needs, with rapid advice for "

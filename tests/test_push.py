@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
-from pcmh_kg import push, sparql
-from pcmh_kg.cli import main
-
 from stores import free_port
+
+from pcmh_kg.cli import main
+from pcmh_kg.publish import push
+from pcmh_kg.query import sparql
 
 pytestmark = pytest.mark.store
 GRAPH = "https://w3id.org/pcmh-kg/test-graph"

@@ -8,13 +8,12 @@ import json
 import pyoxigraph as ox
 import pytest
 import yaml
-
-from pcmh_kg import catalogue, sparql, store
-from pcmh_kg.cli import main
-from pcmh_kg.vocab import DEFAULT_BASE, Minter
-
 from conftest import DATA
 from fixture_graph import write_fixture
+
+from pcmh_kg.cli import main
+from pcmh_kg.model.vocab import DEFAULT_BASE, Minter
+from pcmh_kg.query import catalogue, sparql, store
 
 LT = {lesson["number"]: lesson["title"] for lesson in yaml.safe_load((DATA / "guide.yaml").read_text())["lessons"]}
 TT = {1: "Community based mental health care", 2: "Accessible mental health services",

@@ -17,8 +17,9 @@ from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
-from pcmh_kg import catalogue, server, sparql, store
-from pcmh_kg.vocab import Minter
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.publish import server
+from pcmh_kg.query import catalogue, sparql, store
 
 BASE = "https://w3id.org/pcmh-kg/"
 MAX_ROWS = 5000

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pcmh_kg import build, synthetic
+from pcmh_kg.authoring import synthetic
+from pcmh_kg.build import pipeline as build
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVATE = {  # case number -> private contact fields, all made up here

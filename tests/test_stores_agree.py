@@ -10,8 +10,9 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 import pytest
 
-from pcmh_kg import catalogue, push, sparql, store
-from pcmh_kg.vocab import XSD, Minter
+from pcmh_kg.model.vocab import XSD, Minter
+from pcmh_kg.publish import push
+from pcmh_kg.query import catalogue, sparql, store
 
 pytestmark = pytest.mark.store
 GRAPH = "https://w3id.org/pcmh-kg/"

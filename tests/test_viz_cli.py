@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+from conftest import DATA
+
 from pcmh_kg import cli
 from pcmh_kg.viz import explorer
-
-from conftest import DATA
 
 
 def test_page_is_self_contained(real_dist, tmp_path):

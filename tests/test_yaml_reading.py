@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from pcmh_kg import yamlio
-from pcmh_kg.yamlio import ProblemError
-
 from conftest import DATA
+
+from pcmh_kg.sources import yamlio
+from pcmh_kg.sources.yamlio import ProblemError
 
 HERE = Path(__file__).parent
 FILES = sorted(DATA.rglob("*.yaml")) + sorted((HERE / "bad_inputs").glob("*/*.yaml"))

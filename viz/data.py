@@ -1,6 +1,6 @@
 """What the explorer's side panel shows about each case, read from the store with SPARQL.
 
-The network itself comes from pcmh_kg.analysis (one reading of the graph for the analyses and the
+The network itself comes from pcmh_kg.analysis.network (one reading of the graph for the analyses and the
 page); this module adds the text a reader needs: summaries, organisations, lesson reasons,
 sources, public contact and the place hierarchy used by the place filter.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pcmh_kg import sparql
-from pcmh_kg.vocab import FLAGS, ORIGINS, PCMH, PLACE_TYPES, SCOPES
+from pcmh_kg.model.vocab import FLAGS, ORIGINS, PCMH, PLACE_TYPES, SCOPES
+from pcmh_kg.query import sparql
 
 PREFIXES = """\
 PREFIX pcmh: <https://w3id.org/pcmh-kg/ontology#>

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pyvis.network import Network
 
-from pcmh_kg import analysis
+from pcmh_kg.analysis import network as analysis
 
 from . import data, layout
 
@@ -99,7 +99,7 @@ def payload(st, base: str, *, title: str = "Primary care mental health: evidence
         details["cases"][short(iri)]["within"] = sorted(within)
     lesson_themes = {short(lesson): short(t) for lesson, (_, _, t) in ev.lessons.items()}
     return {
-        "meta": {"title": title, "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "meta": {"title": title, "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                  "base": base, "caseLimit": case_limit, "multiColour": MULTI_COLOUR,
                  "similar": {"lessonWeight": analysis.LESSON_WEIGHT, "tagWeight": analysis.TAG_WEIGHT}},
         "types": TYPES,

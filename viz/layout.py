@@ -126,7 +126,7 @@ def compute(themes: dict[str, int], lessons: dict[str, tuple[int, str]], case_le
         fixed.append(len(known) == 1)
     if len(centres) <= 2000:
         _separate(centres, radii, fixed, spacing * 0.6)
-    for g, (cx, cy), r in zip(keys, centres, radii):
+    for g, (cx, cy) in zip(keys, centres):
         if g is None:
             continue
         for case, xy in zip(groups[g], _spiral(len(groups[g]), cx, cy, c)):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import resources
-from ..vocab import BASE_ENV, DEFAULT_BASE
+from pcmh_kg import resources
+from pcmh_kg.model.vocab import BASE_ENV, DEFAULT_BASE
 
 
 def add_data_options(p, *, base: bool = True) -> None:

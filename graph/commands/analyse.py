@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import analysis, store
-from ..cli import EXIT_USAGE, CommandError, Progress
-from ..vocab import Minter
+from pcmh_kg.analysis import network as analysis
+from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.query import store
+
 from ._common import add_data_options, data_dir
 
 NAME = "analyse"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import build
-from ..cli import EXIT_FAILED, CommandError, Progress
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.cli import EXIT_FAILED, CommandError, Progress
+
 from ._common import add_data_options, add_profile_option, data_dir
 
 NAME = "build"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import spreadsheet
-from ..cli import Progress
+from pcmh_kg.authoring import spreadsheet
+from pcmh_kg.cli import Progress
+
 from ._common import add_data_options, data_dir
 
 NAME = "import"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import push, store
-from ..cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.publish import push
+from pcmh_kg.query import store
 
 NAME = "push"
 ORDER = 60

@@ -7,9 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from .. import catalogue, sparql, store
-from ..cli import EXIT_USAGE, CommandError, Progress
-from ..vocab import Minter
+from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.query import catalogue, sparql, store
+
 from ._common import add_data_options, data_dir
 
 NAME = "query"

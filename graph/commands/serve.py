@@ -8,9 +8,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .. import build, server, store
-from ..cli import EXIT_USAGE, CommandError, Progress
-from ..vocab import Minter
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.publish import server
+from pcmh_kg.query import store
+
 from ._common import add_data_options, add_profile_option, data_dir
 
 NAME = "serve"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import coverage, store
-from ..cli import Progress
-from ..vocab import PREFIXES
+from pcmh_kg.analysis import coverage
+from pcmh_kg.cli import Progress
+from pcmh_kg.model.vocab import PREFIXES
+from pcmh_kg.query import store
+
 from ._common import add_data_options, data_dir
 
 NAME = "stats"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from .. import build, loader
-from ..cli import EXIT_INVALID, Progress
-from ..vocab import Minter
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.cli import EXIT_INVALID, Progress
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.sources import loader
+
 from ._common import add_data_options, data_dir
 
 NAME = "validate"
@@ -24,7 +26,7 @@ def run(args) -> int:
     say("reading and validating data ...")
     data = loader.load(data_dir(args), base=m.base)  # raises InvalidInput listing every problem
     if args.shacl:
-        from .. import shapes
+        from pcmh_kg.build import shapes
 
         say("checking SHACL shapes ...")
         nt = build.graph_ntriples(data, m)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .. import store
-from ..cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
+from pcmh_kg.query import store
+
 from ._common import add_data_options, data_dir
 
 NAME = "viz"

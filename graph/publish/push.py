@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import sparql
+from pcmh_kg.query import sparql
 
 RETRYABLE = {429, 500, 502, 503, 504}
 MEDIA_TYPE = "application/n-triples"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import build, loader
-from .vocab import Minter
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.sources import loader
 
 DUMP = "pcmh-kg.nt"
 

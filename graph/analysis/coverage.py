@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .vocab import PREFIXES
+from pcmh_kg.model.vocab import PREFIXES
 
 MIN_CASES_PER_LESSON = 4
 MIN_MULTI_LESSON_CASES = 25
@@ -33,12 +33,12 @@ class Coverage:
 
     def problems(self) -> list[str]:
         out = []
-        for number, title, n in self.lessons:
+        for number, _title, n in self.lessons:
             if n < MIN_CASES_PER_LESSON:
                 out.append(f"lesson {number} has {n} case(s); at least {MIN_CASES_PER_LESSON} wanted")
         if self.multi_lesson_cases < MIN_MULTI_LESSON_CASES:
             out.append(f"{self.multi_lesson_cases} cases evidence 2+ lessons; at least {MIN_MULTI_LESSON_CASES} wanted")
-        for number, title, n, london, international in self.themes:
+        for number, _title, _n, london, international in self.themes:
             if not london or not international:
                 out.append(f"theme {number} lacks {'London' if not london else 'international'} cases")
         for scope, wanted in MIN_SCOPE.items():

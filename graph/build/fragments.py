@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import formats, jsonld
-from .vocab import RDF
+from pcmh_kg.model.vocab import RDF
+from pcmh_kg.sinks import formats, jsonld
 
 KINDS = ("nt", "ttl", "rdf", "jsonld")
 FILES = {"nt": "pcmh-kg.nt", "ttl": "pcmh-kg.ttl", "rdf": "pcmh-kg.rdf", "jsonld": "pcmh-kg.jsonld"}

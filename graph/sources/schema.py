@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from urllib.parse import urlsplit
 
-from .vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG
+from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,5}\)?[\s.-]?){2,4}\d{3,4}")

@@ -25,10 +25,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import emit, formats, fragments, jsonld, loader, resources, yamlio
-from .problems import InvalidInput
-from .emit import Lines, integer, iri, text, typed
-from .vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
+from pcmh_kg import resources
+from pcmh_kg.build import fragments
+from pcmh_kg.model.problems import InvalidInput
+from pcmh_kg.model.vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
+from pcmh_kg.sinks import formats, jsonld
+from pcmh_kg.sources import loader, yamlio
+from pcmh_kg.triples import emit
+from pcmh_kg.triples.emit import Lines, integer, iri, text, typed
 
 DUMPS = {
     # filename: (format, media type)
@@ -58,7 +62,7 @@ def ontology_triples() -> list[tuple]:
 
 
 def catalogue_triples(m: Minter) -> list[tuple]:
-    from . import catalogue  # the query catalogue is optional until queries/ has files
+    from pcmh_kg.query import catalogue  # the query catalogue is optional until queries/ has files
 
     return catalogue.catalogue_triples(catalogue.load_catalogue(), m)
 
@@ -105,10 +109,10 @@ def void_triples(m: Minter, data: loader.Data, stats, sizes: dict) -> list[tuple
         examples.append(m.case(data.cases[0]["id"]))
     for ex in filter(None, examples):
         add(ds, VOID + "exampleResource", iri(ex))
-    for cls, n in sorted(counts.items()):
+    for cls in sorted(counts):
         part = f"{ds}/class/{_slug_of_iri(cls)}"
         add(ds, VOID + "classPartition", iri(part))
-    for filename, (_fmt, media) in DUMPS.items():
+    for filename in DUMPS:
         add(ds, VOID + "dataDump", iri(m.dump(filename)))
         add(ds, DCAT + "distribution", iri(m.dump(filename)))
     for cls, n in sorted(counts.items()):
@@ -438,7 +442,7 @@ class ShapesCheck:
     @staticmethod
     def _run(conn) -> None:
         try:
-            from . import shapes
+            from pcmh_kg.build import shapes
 
             shapes.prepare()
             nt = conn.recv_bytes()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .problems import Problem
+from pcmh_kg.model.problems import Problem
 
 MAX_FILE_BYTES = 1 << 20  # no data file of ours comes near 1 MiB
 MAX_DEPTH = 100  # no data file of ours nests more than 5 levels; libyaml's own limit varies by release

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from .vocab import OWL, PCMH, PREFIXES, RDF, RDFS, SKOS
+from pcmh_kg.model.vocab import OWL, PCMH, PREFIXES, RDF, RDFS, SKOS
 
 esc = html.escape
 RDF_TYPE = RDF + "type"
@@ -85,7 +85,7 @@ def layout(title: str, body: str, *, alternates: dict[str, str] | None = None) -
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{esc(title)} · pcmh-kg</title>{links}<style>{STYLE}</style></head>"
-            f"<body><nav>{nav}</nav><main>{body}</main></body></html>").encode("utf-8")
+            f"<body><nav>{nav}</nav><main>{body}</main></body></html>").encode()
 
 
 def error_page(status: int, message: str) -> bytes:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-from collections import deque
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from . import emit, fragments, schema, yamlio
-from .problems import InvalidInput, Problem, field_name
-from .schema import Checker
-from .vocab import Minter
+from pcmh_kg.build import fragments
+from pcmh_kg.model.problems import InvalidInput, Problem, field_name
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.sources import schema, yamlio
+from pcmh_kg.sources.schema import Checker
+from pcmh_kg.triples import emit
 
 PARALLEL_THRESHOLD = 256  # below this, starting workers costs more than it saves
 RUN = 200  # consecutive case files per worker task
@@ -132,11 +134,11 @@ def slim(case: dict) -> dict:
 
 def code_fingerprint() -> str:
     """Changes whenever the code that turns a case file into triples changes."""
-    here = Path(__file__).parent
+    graph = Path(__file__).parent.parent
     h = hashlib.sha256()
-    for name in ("emit.py", "schema.py", "yamlio.py", "vocab.py", "loader.py", "fragments.py", "jsonld.py",
-                 "formats.py"):
-        h.update((here / name).read_bytes())
+    for name in ("triples/emit.py", "sources/schema.py", "sources/yamlio.py", "model/vocab.py", "sources/loader.py",
+                 "build/fragments.py", "sinks/jsonld.py", "sinks/formats.py"):
+        h.update((graph / name).read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -1,6 +1,6 @@
 """What a query may do on a public endpoint, decided from its tokens, not from its text.
 
-The query library's tokenizer (pcmh_kg.sparql._TOKEN) skips strings, IRIs and comments, so a
+The query library's tokenizer (pcmh_kg.query.sparql._TOKEN) skips strings, IRIs and comments, so a
 word such as SERVICE or INSERT inside a literal, an IRI or a comment is not mistaken for the
 keyword, and the keyword cannot hide from a naive search either.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .sparql import _TOKEN
+from pcmh_kg.query.sparql import _TOKEN
 
 # inside one "other" token: variables, prefixed names and bare words ("SERVICE?x" is two words)
 _WORD = re.compile(r"[?$]\w+|[\w.-]*:[\w.-]*|\w+")

@@ -29,9 +29,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import build, catalogue, formats, jsonld, pages, querypool, sparql, sparqlguard
-from . import store as store_mod
-from .vocab import DCTERMS, RDFS, SCHEMA, SKOS, Minter
+from pcmh_kg.build import pipeline as build
+from pcmh_kg.model.vocab import DCTERMS, RDFS, SCHEMA, SKOS, Minter
+from pcmh_kg.publish import pages, querypool
+from pcmh_kg.query import catalogue, sparql
+from pcmh_kg.query import guard as sparqlguard
+from pcmh_kg.query import store as store_mod
+from pcmh_kg.sinks import formats, jsonld
 
 MAX_BODY = 1_000_000  # bytes of a POSTed query
 MAX_QUERY = 100_000  # characters of a query
@@ -215,7 +219,7 @@ class App:
         self.base = config.base
         self.minter = Minter(config.base)
         self.catalogue = catalogue.load_catalogue()
-        from . import resources
+        from pcmh_kg import resources
 
         self.ontology_ttl = (resources.ontology_dir() / "pcmh.ttl").read_bytes()
         self.ontology_html = pages.ontology_page(list(ox.parse(self.ontology_ttl, format=ox.RdfFormat.TURTLE)),

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring as _string  # the C encoder, as json.dumps(ensure_ascii=False)
 
-from . import formats
-from .formats import BLANK, IRI, LITERAL, RDF_TYPE, Tokens, compact
-from .vocab import PREFIXES
+from pcmh_kg.model.vocab import PREFIXES
+from pcmh_kg.sinks import formats
+from pcmh_kg.sinks.formats import BLANK, IRI, LITERAL, RDF_TYPE, Tokens, compact
 
 
 def context() -> dict:

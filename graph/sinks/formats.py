@@ -17,7 +17,7 @@ import re
 
 import pyoxigraph as ox
 
-from .vocab import PREFIXES, RDF, XSD
+from pcmh_kg.model.vocab import PREFIXES, RDF, XSD
 
 IRI, LITERAL, TYPED, BLANK = 0, 1, 2, 3
 RDF_TYPE = RDF + "type"

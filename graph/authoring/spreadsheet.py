@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from . import loader
-from .problems import InvalidInput, Problem
+from pcmh_kg.model.problems import InvalidInput, Problem
+from pcmh_kg.sources import loader
 
 MAX_LESSONS = 4
 MAX_SOURCES = 4

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import sparql
+from pcmh_kg.query import sparql
 
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld")
@@ -93,7 +93,7 @@ def written(r: sparql.Results, fmt: str, max_rows: int) -> Answer:
 
 
 def worker_main(conn, dump: str, max_rows: int) -> None:
-    from . import store as store_mod
+    from pcmh_kg.query import store as store_mod
 
     st = store_mod.from_dump(dump)
     conn.send(("ready", None))

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .catalogue import Param, Query
-from .schema import SLUG
-from .vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
+from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
+from pcmh_kg.query.catalogue import Param, Query
+from pcmh_kg.sources.schema import SLUG
 
 DEFAULT_TIMEOUT = 30.0
 

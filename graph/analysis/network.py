@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 from networkx.algorithms import bipartite
 
-from . import sparql
+from pcmh_kg.query import sparql
 
 LESSON_WEIGHT, TAG_WEIGHT = 2, 1
 EXACT_BETWEENNESS_MAX = 1500  # nodes; above this betweenness is estimated from sampled sources

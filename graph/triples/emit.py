@@ -9,11 +9,28 @@ written in a worker process.
 
 from __future__ import annotations
 
-from .formats import IRI, LITERAL, TYPED
-from .vocab import (
-    DCAT, DCTERMS, FLAGS, GEO, GSP, ONS_GEOGRAPHY, ORGANISATION_TYPES, ORIGINS, PCMH, PLACE_TYPES,
-    PROV, RDF, RDFS, SCHEMA, SCOPES, SKOS, VCARD, XSD, Minter,
+from pcmh_kg.model.vocab import (
+    DCAT,
+    DCTERMS,
+    FLAGS,
+    GEO,
+    GSP,
+    ONS_GEOGRAPHY,
+    ORGANISATION_TYPES,
+    ORIGINS,
+    PCMH,
+    PLACE_TYPES,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SCOPES,
+    SKOS,
+    VCARD,
+    XSD,
+    Minter,
 )
+from pcmh_kg.sinks.formats import IRI, LITERAL, TYPED
 
 
 def iri(value: str) -> tuple:

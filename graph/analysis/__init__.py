@@ -1,0 +1,1 @@
+"""networkx analyses and coverage figures over the built graph."""

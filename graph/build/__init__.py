@@ -1,0 +1,1 @@
+"""The build: sources -> triples -> dumps in dist/, all or nothing, with the shapes check."""

@@ -1,0 +1,1 @@
+"""What the graph is made of: vocabularies and the IRI minter, and problems found in input."""

@@ -1,0 +1,1 @@
+"""Writers: triples to N-Triples, Turtle, RDF/XML and JSON-LD text."""

@@ -1,0 +1,1 @@
+"""Sources: reading the YAML data directory into validated records."""

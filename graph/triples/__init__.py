@@ -1,0 +1,1 @@
+"""From validated records to triples."""
