@@ -18,6 +18,7 @@ from conftest import DATA, ROOT, have
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.build import shapes
 from pcmh_kg.model.vocab import PCMH, SKOS
+from pcmh_kg.sinks import registry
 from pcmh_kg.sources import loader
 
 SEED_REVIEW = ROOT.parent / "shared" / "seeds" / "001_4809133d56d2be83.txt"
@@ -233,7 +234,7 @@ def test_void_describes_the_dumps_truthfully(real_dist):
     assert int(n) == json.loads((real_dist / "build.json").read_text())["triples"]
     sizes = {s["u"].value.rsplit("/", 1)[1]: int(s["b"].value) for s in void.query(
         "SELECT ?u ?b WHERE { ?u <http://www.w3.org/ns/dcat#byteSize> ?b }")}
-    assert set(sizes) == set(build.DUMPS)
+    assert set(sizes) == set(registry.DUMP_FILES.values())
     for name, size in sizes.items():
         assert (real_dist / name).stat().st_size == size
     parts = {s["c"].value: int(s["n"].value) for s in void.query(

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcmh_kg.model.vocab import RDF
-from pcmh_kg.sinks import formats, jsonld
+from pcmh_kg.sinks import formats, jsonld, registry
 
-KINDS = ("nt", "ttl", "rdf", "jsonld")
-FILES = {"nt": "pcmh-kg.nt", "ttl": "pcmh-kg.ttl", "rdf": "pcmh-kg.rdf", "jsonld": "pcmh-kg.jsonld"}
+KINDS = registry.KINDS
+FILES = registry.DUMP_FILES
 RDF_TYPE = RDF + "type"
 
 

@@ -29,19 +29,12 @@ from pcmh_kg import resources
 from pcmh_kg.build import fragments
 from pcmh_kg.model.problems import InvalidInput
 from pcmh_kg.model.vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
-from pcmh_kg.sinks import formats, jsonld
+from pcmh_kg.sinks import formats, jsonld, registry
 from pcmh_kg.sources import loader, yamlio
 from pcmh_kg.triples import emit
 from pcmh_kg.triples.emit import Lines, integer, iri, text, typed
 
-DUMPS = {
-    # filename: (format, media type)
-    "pcmh-kg.ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
-    "pcmh-kg.nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "pcmh-kg.jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "pcmh-kg.rdf": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-}
-OWNED = set(DUMPS) | {"context.jsonld", "void.ttl", "ontology.ttl", "shapes.ttl", "build.json"}
+OWNED = set(registry.DUMP_FILES.values()) | {"context.jsonld", "void.ttl", "ontology.ttl", "shapes.ttl", "build.json"}
 SHACL_AUTO_LIMIT = 20_000  # triples (~250 cases); larger graphs: --shacl, timed separately in benchmarks/
 
 
@@ -112,21 +105,21 @@ def void_triples(m: Minter, data: loader.Data, stats, sizes: dict) -> list[tuple
     for cls in sorted(counts):
         part = f"{ds}/class/{_slug_of_iri(cls)}"
         add(ds, VOID + "classPartition", iri(part))
-    for filename in DUMPS:
-        add(ds, VOID + "dataDump", iri(m.dump(filename)))
-        add(ds, DCAT + "distribution", iri(m.dump(filename)))
+    for fmt in registry.FORMATS:
+        add(ds, VOID + "dataDump", iri(m.dump(fmt.dump)))
+        add(ds, DCAT + "distribution", iri(m.dump(fmt.dump)))
     for cls, n in sorted(counts.items()):
         part = f"{ds}/class/{_slug_of_iri(cls)}"
         add(part, RDF + "type", iri(VOID + "Dataset"))
         add(part, VOID + "class", iri(cls))
         add(part, VOID + "entities", integer(n))
-    for filename, (_fmt, media) in DUMPS.items():
-        d = m.dump(filename)
+    for fmt in registry.FORMATS:
+        d = m.dump(fmt.dump)
         add(d, RDF + "type", iri(DCAT + "Distribution"))
-        add(d, DCTERMS + "title", text(f"pcmh-kg dump ({media})"))
+        add(d, DCTERMS + "title", text(f"pcmh-kg dump ({fmt.media_type})"))
         add(d, DCAT + "downloadURL", iri(d))
-        add(d, DCAT + "mediaType", iri(f"https://www.iana.org/assignments/media-types/{media}"))
-        add(d, DCAT + "byteSize", typed(sizes[filename], XSD + "nonNegativeInteger"))
+        add(d, DCAT + "mediaType", iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"))
+        add(d, DCAT + "byteSize", typed(sizes[fmt.dump], XSD + "nonNegativeInteger"))
         add(d, DCTERMS + "license", iri(LICENSE))
     return t.triples
 

@@ -14,9 +14,10 @@ import pyoxigraph as ox
 
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.model.vocab import Minter
+from pcmh_kg.sinks import registry
 from pcmh_kg.sources import loader
 
-DUMP = "pcmh-kg.nt"
+DUMP = registry.LOAD_DUMP
 
 
 def from_dump(path: Path) -> ox.Store:
