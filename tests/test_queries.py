@@ -82,6 +82,10 @@ EXPECTED = {
                                          ("organisation/org-c", "Org C", "2")],
     ("contacts-for-lesson", ()): [("case/syn-a", "Synthetic A", "Org A", "Role A", "https://example.org/syn-a/contact")],
     ("cases-after-guide", ()): [("case/syn-a", "Synthetic A", "2016"), ("case/syn-c", "Synthetic C", "2015")],
+    ("organisation-successors", ()): [
+        ("organisation/org-b", "Org B", "2022-07-01", "organisation/org-d", "Org D", "2"),
+        ("organisation/org-c", "Org C", "2020-04", "organisation/org-d", "Org D", "2"),
+        ("organisation/org-f", "Org F", "2021", "", "", "1")],
     ("sources-for-case", ("case=syn-a",)): [
         (S1, "Source A1", "example.org", "1"), (S1, "Source A1", "example.org", "2"),
         (S1, "Source A1", "example.org", "6"), (S2, "Source A2", "example.org", "2"),
