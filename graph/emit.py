@@ -288,8 +288,8 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         sources: list[str] = []
         for item in succs or [dissolved]:
             sources.extend(u for u in item["sources"] if u not in sources)
-        for url in sources:
-            add(ev, PROV + "wasDerivedFrom", iri(url))
+        for url in sources:  # not prov:wasDerivedFrom, whose domain prov:Entity is disjoint with prov:Activity
+            add(ev, DCTERMS + "source", iri(url))
 
     cur = m.curators
     add(cur, RDF + "type", iri(PROV + "Agent"))

@@ -37,7 +37,7 @@ def test_a_succession_is_one_change_event_with_its_date_and_sources(st):
     assert rows(st, """SELECT ?e ?d ?dt ?to WHERE { o:org-e org:changedBy ?e . ?e a org:ChangeEvent , prov:Activity ;
         org:originalOrganization o:org-e ; org:resultingOrganization ?to ; dcterms:date ?d . BIND (DATATYPE(?d) AS ?dt) }""") \
         == [(f"{B}organisation/org-e/change", "2022-07-01", "http://www.w3.org/2001/XMLSchema#date", f"{B}organisation/org-d")]
-    assert sorted(r[0] for r in rows(st, "SELECT ?s WHERE { o:org-e org:changedBy/prov:wasDerivedFrom ?s }")) == [
+    assert sorted(r[0] for r in rows(st, "SELECT ?s WHERE { o:org-e org:changedBy/dcterms:source ?s }")) == [
         "https://example.org/change/e", "https://example.org/change/icbs"]
     # the successor points back at every change it resulted from
     assert sorted(r[0] for r in rows(st, "SELECT ?e WHERE { o:org-d org:resultedFrom ?e }")) == [
@@ -52,7 +52,7 @@ def test_dates_keep_the_precision_the_source_gives(st):
 
 
 def test_a_dissolved_organisation_has_a_change_with_no_result(st):
-    assert ask(st, "o:org-f org:changedBy ?e . ?e org:originalOrganization o:org-f ; prov:wasDerivedFrom <https://example.org/change/f> "
+    assert ask(st, "o:org-f org:changedBy ?e . ?e org:originalOrganization o:org-f ; dcterms:source <https://example.org/change/f> "
                    "FILTER NOT EXISTS { ?e org:resultingOrganization ?x }")
     assert not ask(st, "o:org-a org:changedBy ?e")  # unchanged organisations have no change
     assert ask(st, "o:org-a a schema:Organization , org:Organization")
