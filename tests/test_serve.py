@@ -18,7 +18,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import server
+from pcmh_kg.publish import app as webapp
+from pcmh_kg.publish import backends, http
 from pcmh_kg.query import catalogue, sparql, store
 
 BASE = "https://w3id.org/pcmh-kg/"
@@ -36,10 +37,10 @@ def embedded(real_dist):
 def site(real_dist, tmp_path_factory):
     real_dist = Path(shutil.copytree(real_dist, tmp_path_factory.mktemp("served") / "dist"))  # the shared build stays as built
     (real_dist / "explorer.html").write_text("<!doctype html><title>explorer</title><p>explorer page</p>")
-    backend = server.LocalBackend(real_dist / store.DUMP, workers=2, timeout=3.0, max_rows=MAX_ROWS)
-    cfg = server.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True,
+    backend = backends.LocalBackend(real_dist / store.DUMP, workers=2, timeout=3.0, max_rows=MAX_ROWS)
+    cfg = webapp.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True,
                         summary=json.loads((real_dist / "build.json").read_text()))
-    httpd, _ = server.serve_in_thread(server.App(backend, cfg))
+    httpd, _ = http.serve_in_thread(webapp.App(backend, cfg))
     SERVED[:] = [real_dist]
     yield f"http://127.0.0.1:{httpd.server_address[1]}", backend
     httpd.shutdown()

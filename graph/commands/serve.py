@@ -11,7 +11,8 @@ from pathlib import Path
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import server
+from pcmh_kg.publish import app as site
+from pcmh_kg.publish import backends, http
 from pcmh_kg.query import store
 
 from ._common import add_data_options, add_profile_option, data_dir
@@ -72,7 +73,7 @@ def run(args) -> int:
             dist = args.dist if (args.dist / "void.ttl").is_file() else None
             base = Minter(args.base).base
             summary = {"profile": "remote store", "triples": "?", "cases": "?"}
-            backend = server.RemoteBackend(args.store, graph=args.graph, timeout=args.timeout, max_rows=args.max_rows)
+            backend = backends.RemoteBackend(args.store, graph=args.graph, timeout=args.timeout, max_rows=args.max_rows)
         else:
             data = data_dir(args)
             if fresh_dist(args.dist, data, args.base, args.profile):
@@ -88,13 +89,13 @@ def run(args) -> int:
             summary = json.loads((dist / "build.json").read_text())
             base = summary["base"]
             say(f"loading {dist / store.DUMP} into {args.workers} query worker(s) ...")
-            backend = server.LocalBackend(dist / store.DUMP, workers=args.workers, timeout=args.timeout,
+            backend = backends.LocalBackend(dist / store.DUMP, workers=args.workers, timeout=args.timeout,
                                           max_rows=args.max_rows)
-        cfg = server.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
+        cfg = site.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
                             allow_service=args.allow_service, quiet=args.quiet, summary=summary)
-        app = server.App(backend, cfg)
+        app = site.App(backend, cfg)
         try:
-            httpd = server.make_server(app, args.host, args.port)
+            httpd = http.make_server(app, args.host, args.port)
         except OSError as exc:
             raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
         host, port = httpd.server_address[:2]

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 
 from pcmh_kg.query import sparql
 
-RESULT_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS = ("turtle", "ntriples", "jsonld")
-
 
 class QueryTimeout(RuntimeError):
     pass
@@ -85,7 +82,7 @@ def written(r: sparql.Results, fmt: str, max_rows: int) -> Answer:
         r.triples, truncated = r.triples[:max_rows], True
     n = len(r.rows) if r.kind == "select" else len(r.triples) if r.kind == "graph" else 1
     if r.kind == "graph":
-        body = sparql.write_graph(r, fmt if fmt in GRAPH_FORMATS else "turtle")
+        body = sparql.write_graph(r, fmt)
     else:
         write = {"json": sparql.to_json, "xml": to_xml, "csv": sparql.to_csv, "tsv": sparql.to_tsv}
         body = write.get(fmt, sparql.to_json)(r).encode("utf-8")

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
 from pcmh_kg.query.catalogue import Param, Query
+from pcmh_kg.sinks import registry
 from pcmh_kg.sources.schema import SLUG
 
 DEFAULT_TIMEOUT = 30.0
@@ -329,13 +330,12 @@ def to_table(r: Results, base: str, max_width: int = 60) -> str:
 
 
 def write_graph(r: Results, fmt: str) -> bytes:
-    rdf = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-           "jsonld": ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.TURTLE)
+    rdf = registry.BY_NAME.get(fmt, registry.TURTLE).oxigraph
     return ox.serialize(r.triples, format=rdf, prefixes=PREFIXES if rdf != ox.RdfFormat.N_TRIPLES else None)
 
 
 def render(r: Results, fmt: str, base: str) -> str | bytes:
     if r.kind == "graph":
-        return write_graph(r, {"table": "turtle", "csv": "ntriples", "tsv": "ntriples", "json": "jsonld"}.get(fmt, fmt))
+        return write_graph(r, {"table": "ttl", "csv": "nt", "tsv": "nt", "json": "jsonld"}[fmt])
     return {"table": lambda: to_table(r, base), "csv": lambda: to_csv(r), "tsv": lambda: to_tsv(r),
             "json": lambda: to_json(r)}[fmt]()

@@ -1,0 +1,108 @@
+"""Where answers come from: the served dump (LocalBackend) or another SPARQL store (RemoteBackend).
+
+Both offer the same three calls: run a query and get written bytes, describe an IRI (its own
+triples and those of the nodes it owns, plus links to it), and find labels for IRIs. Local SPARQL
+runs in killable worker processes (querypool); IRI lookups, a few index scans, run in this
+process's own copy of the graph.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from pcmh_kg.model.vocab import DCTERMS, RDFS, SCHEMA, SKOS
+from pcmh_kg.publish import querypool
+from pcmh_kg.publish.http import Reply
+from pcmh_kg.query import sparql
+from pcmh_kg.query import store as store_mod
+
+MAX_INCOMING = 500  # links listed on an entity page
+LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEMA + "name"]
+
+class LocalBackend:
+    """The served dump: a store in this process for IRI lookups, worker processes for SPARQL."""
+
+    def __init__(self, dump: Path, *, workers: int, timeout: float, max_rows: int):
+        self.store = store_mod.from_dump(dump)
+        self.pool = querypool.QueryPool(str(dump), size=workers, timeout=timeout, max_rows=max_rows)
+
+    def query(self, text: str, fmt: str, graph: str | None = None) -> querypool.Answer:
+        return self.pool.run(text, fmt)
+
+    def about(self, iri: str) -> tuple[list, list]:
+        node = ox.NamedNode(iri)
+        own = [ox.Triple(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(node, None, None)]
+        owned = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                        and t.object.value.startswith(iri + "/")})
+        for o in owned:
+            own += [ox.Triple(q.subject, q.predicate, q.object)
+                    for q in self.store.quads_for_pattern(ox.NamedNode(o), None, None)]
+        incoming = [ox.Triple(q.subject, q.predicate, q.object) for q in
+                    islice((q for q in self.store.quads_for_pattern(None, None, node)
+                            if not q.subject.value.startswith(iri + "/")), MAX_INCOMING)]
+        return own, incoming
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        out = {}
+        for value in iris:
+            node = ox.NamedNode(value)
+            for pred in LABEL_PREDICATES:
+                found = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(pred), None)]
+                if found:
+                    out[value] = _pick_label(found)
+                    break
+        return out
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class RemoteBackend:
+    """Another SPARQL endpoint (--store URL) answers everything; `graph` scopes it (Virtuoso)."""
+
+    def __init__(self, endpoint: str, *, graph: str | None, timeout: float, max_rows: int):
+        self.endpoint, self.graph, self.timeout, self.max_rows = endpoint, graph, timeout, max_rows
+
+    def _run(self, text: str, graph: str | None = None) -> sparql.Results:
+        try:
+            return sparql.run_remote(self.endpoint, text, graph=graph or self.graph, timeout=self.timeout)
+        except sparql.EndpointError as exc:
+            raise Reply(502, str(exc)) from None
+
+    def query(self, text: str, fmt: str, graph: str | None = None) -> querypool.Answer:
+        return querypool.written(self._run(text, graph), fmt, self.max_rows)
+
+    def about(self, iri: str) -> tuple[list, list]:
+        i = str(ox.NamedNode(iri))
+        own = self._run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ BIND({i} AS ?s) ?s ?p ?o }} UNION "
+                        f"{{ {i} ?x ?s . ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), CONCAT(STR({i}), \"/\"))) }} }}")
+        inc = self._run(f"SELECT ?s ?p WHERE {{ ?s ?p {i} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({i}), \"/\"))) }} "
+                        f"LIMIT {MAX_INCOMING}")
+        incoming = [ox.Triple(s, p, ox.NamedNode(iri)) for s, p in inc.rows if s is not None and p is not None]
+        return list(own.triples), incoming
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        if not iris:
+            return {}
+        values = " ".join(str(ox.NamedNode(v)) for v in sorted(iris)[:1000])
+        preds = " ".join(f"({str(ox.NamedNode(p))} {n})" for n, p in enumerate(LABEL_PREDICATES))
+        r = self._run(f"SELECT ?x ?l ?n WHERE {{ VALUES ?x {{ {values} }} VALUES (?p ?n) {{ {preds} }} ?x ?p ?l }}")
+        found: dict[str, list] = {}
+        for x, label, n in r.rows:
+            if x is not None and isinstance(label, ox.Literal):
+                found.setdefault(x.value, []).append((int(n.value), label))
+        return {k: _pick_label([lab for n, lab in sorted(v, key=lambda t: t[0]) if n == min(p for p, _ in v)])
+                for k, v in found.items()}
+
+    def close(self) -> None:
+        pass
+
+
+def _pick_label(literals: list) -> str:
+    for lit in literals:
+        if isinstance(lit, ox.Literal) and lit.language in (None, "", "en"):
+            return lit.value
+    return literals[0].value
