@@ -16,7 +16,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def count(endpoint: str, graph: str, **auth) -> int:
-    r = sparql.run_remote(endpoint, COUNT, graph=graph, **auth)
+    r = sparql.run_remote(endpoint, COUNT, default_graphs=[graph] if graph else (), **auth)
     return int(r.rows[0][0].value)
 
 
@@ -58,7 +58,7 @@ def test_failed_pushes_leave_the_oxigraph_graph_intact(oxigraph_server):
         push.push(endpoint, GRAPH_OLD, BROKEN, check=False, retries=0)
     assert err.value.status == 400 and str(err.value)  # the server's own message is carried
     assert count(oxigraph_server + "/query", GRAPH_OLD) == 5
-    r = sparql.run_remote(oxigraph_server + "/query", "SELECT ?o WHERE { ?s ?p ?o }", graph=GRAPH_OLD)
+    r = sparql.run_remote(oxigraph_server + "/query", "SELECT ?o WHERE { ?s ?p ?o }", default_graphs=[GRAPH_OLD])
     assert sorted(row[0].value for row in r.rows) == [f"old {i}" for i in range(5)]
 
 
@@ -79,7 +79,7 @@ def test_failed_pushes_leave_the_virtuoso_graph_intact(virtuoso, capsys, monkeyp
     with pytest.raises(push.PushError) as err:
         push.push(virtuoso.graph_store, GRAPH_OLD, BROKEN, check=False, retries=0, **auth)
     assert err.value.status is not None and 400 <= err.value.status < 600
-    r = sparql.run_remote(virtuoso.sparql, "SELECT ?o WHERE { ?s ?p ?o }", graph=GRAPH_OLD)
+    r = sparql.run_remote(virtuoso.sparql, "SELECT ?o WHERE { ?s ?p ?o }", default_graphs=[GRAPH_OLD])
     assert sorted(row[0].value for row in r.rows) == [f"old {i}" for i in range(5)]
 
 

@@ -19,11 +19,12 @@ from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from pcmh_kg.model.vocab import Minter
 from pcmh_kg.publish import app as webapp
-from pcmh_kg.publish import backends, http
-from pcmh_kg.query import catalogue, sparql, store
+from pcmh_kg.publish import backends, http, querypool, service
+from pcmh_kg.query import catalogue, results, sparql, store
 
 BASE = "https://w3id.org/pcmh-kg/"
 MAX_ROWS = 5000
+MAX_BYTES = 4 << 20
 SERVED: list[Path] = []  # the dist the site fixture serves
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 7k^3 rows: never finishes
 
@@ -37,8 +38,10 @@ def embedded(real_dist):
 def site(real_dist, tmp_path_factory):
     real_dist = Path(shutil.copytree(real_dist, tmp_path_factory.mktemp("served") / "dist"))  # the shared build stays as built
     (real_dist / "explorer.html").write_text("<!doctype html><title>explorer</title><p>explorer page</p>")
-    backend = backends.LocalBackend(real_dist / store.DUMP, workers=2, timeout=3.0, max_rows=MAX_ROWS)
-    cfg = webapp.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True,
+    settings = querypool.Settings(str(real_dist / store.DUMP), base=BASE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES,
+                                  named={service.void_graph(BASE): str(real_dist / "void.ttl")})
+    backend = backends.LocalBackend(settings, workers=2, timeout=3.0)
+    cfg = webapp.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True, max_bytes=MAX_BYTES,
                         summary=json.loads((real_dist / "build.json").read_text()))
     httpd, _ = http.serve_in_thread(webapp.App(backend, cfg))
     SERVED[:] = [real_dist]
@@ -64,7 +67,7 @@ def q(url, text, accept="application/sparql-results+json"):
     return get(url + "/sparql?" + urllib.parse.urlencode({"query": text}), accept)
 
 
-def multiset(r: sparql.Results):
+def multiset(r: results.Results):
     return Counter(tuple(None if t is None else str(t) for t in row) for row in r.rows)
 
 
@@ -78,7 +81,7 @@ def test_every_catalogue_query_over_http_matches_the_embedded_engine(site, embed
     expected = multiset(sparql.run_local(embedded, text))
     status, headers, body = get(f"{url}/queries/{name}", "application/sparql-results+json")
     assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
-    assert multiset(sparql.results_from_json(json.loads(body))) == expected
+    assert multiset(results.from_json(json.loads(body))) == expected
     assert multiset(sparql.run_remote(url + "/sparql", text)) == expected  # POST form, as `pcmh-kg query --store`
 
 

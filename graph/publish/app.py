@@ -27,6 +27,16 @@ class Config:
     allow_service: bool = False
     quiet: bool = False
     summary: dict = field(default_factory=dict)
+    max_bytes: int = 16 * 1024 * 1024
+
+    @property
+    def dataset(self) -> str:
+        return Minter(self.base).dataset
+
+    @property
+    def void(self) -> Path | None:
+        """void.ttl of the served build, loaded into the store as the named graph service.void_graph."""
+        return self.dist / "void.ttl" if self.dist is not None and (self.dist / "void.ttl").is_file() else None
 
 
 class App:

@@ -8,6 +8,7 @@ process's own copy of the graph.
 
 from __future__ import annotations
 
+import re
 from itertools import islice
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pyoxigraph as ox
 from pcmh_kg.model.vocab import DCTERMS, RDFS, SCHEMA, SKOS
 from pcmh_kg.publish import querypool
 from pcmh_kg.publish.http import Reply
-from pcmh_kg.query import sparql
+from pcmh_kg.query import guard, results, sparql
 from pcmh_kg.query import store as store_mod
 
 MAX_INCOMING = 500  # links listed on an entity page
@@ -25,12 +26,19 @@ LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEM
 class LocalBackend:
     """The served dump: a store in this process for IRI lookups, worker processes for SPARQL."""
 
-    def __init__(self, dump: Path, *, workers: int, timeout: float, max_rows: int):
-        self.store = store_mod.from_dump(dump)
-        self.pool = querypool.QueryPool(str(dump), size=workers, timeout=timeout, max_rows=max_rows)
+    def __init__(self, settings: querypool.Settings, *, workers: int, timeout: float):
+        self.store = store_mod.from_dump(Path(settings.dump))
+        self.pool = querypool.QueryPool(settings, size=workers, timeout=timeout)
 
-    def query(self, text: str, fmt: str, graph: str | None = None) -> querypool.Answer:
-        return self.pool.run(text, fmt)
+    def inspect(self, text: str, client=None) -> guard.Inspection:
+        return self.pool.inspect(text, client)
+
+    def query(self, job: querypool.Job, client=None):
+        return self.pool.run(job, client)
+
+    def run(self, text: str) -> sparql.Results:
+        """A small query of the server's own (ids, labels) on the in-process copy."""
+        return sparql.run_local(self.store, text)
 
     def about(self, iri: str) -> tuple[list, list]:
         node = ox.NamedNode(iri)
@@ -61,19 +69,46 @@ class LocalBackend:
 
 
 class RemoteBackend:
-    """Another SPARQL endpoint (--store URL) answers everything; `graph` scopes it (Virtuoso)."""
+    """Another SPARQL endpoint (--store URL) answers everything; `graph` is its default dataset
+    (Virtuoso) when a request names none. Queries are inspected first by local workers that hold
+    no data, then forwarded with the request's protocol dataset; answers are bounded as locally."""
 
-    def __init__(self, endpoint: str, *, graph: str | None, timeout: float, max_rows: int):
-        self.endpoint, self.graph, self.timeout, self.max_rows = endpoint, graph, timeout, max_rows
+    def __init__(self, endpoint: str, settings: querypool.Settings, *, graph: str | None, timeout: float):
+        self.endpoint, self.graph, self.timeout, self.s = endpoint, graph, timeout, settings
+        self.pool = querypool.QueryPool(settings, size=1, timeout=timeout)
 
-    def _run(self, text: str, graph: str | None = None) -> sparql.Results:
+    def inspect(self, text: str, client=None) -> guard.Inspection:
+        return self.pool.inspect(text, client)
+
+    def _run(self, text: str, default_graphs=None, named_graphs=None) -> sparql.Results:
+        if default_graphs is None and named_graphs is None and self.graph:
+            default_graphs = [self.graph]
+        if self.s.base and not re.match(r"\s*BASE\b", text, re.I):
+            text = f"BASE <{self.s.base}>\n{text}"  # the service defines the base, as locally
         try:
-            return sparql.run_remote(self.endpoint, text, graph=graph or self.graph, timeout=self.timeout)
+            return sparql.run_remote(self.endpoint, text, default_graphs=default_graphs or (),
+                                     named_graphs=named_graphs or (), timeout=self.timeout,
+                                     max_bytes=4 * self.s.max_bytes)
+        except sparql.QueryError as exc:
+            raise guard.Refused(400, str(exc)) from None
         except sparql.EndpointError as exc:
             raise Reply(502, str(exc)) from None
 
-    def query(self, text: str, fmt: str, graph: str | None = None) -> querypool.Answer:
-        return querypool.written(self._run(text, graph), fmt, self.max_rows)
+    def query(self, job: querypool.Job, client=None):
+        insp = self.inspect(job.text, client)
+        r = self._run(job.text, job.default_graphs, job.named_graphs)
+        fmt = job.graph_fmt if r.kind == "graph" else job.results_fmt
+        if fmt is None:
+            raise guard.Refused(406, f"no acceptable format for a {insp.form} result")
+        if fmt == "model":
+            items = r.rows if r.kind == "select" else r.triples if r.kind == "graph" else []
+            truncated = len(items) > self.s.max_rows
+            del items[self.s.max_rows:]
+            return querypool.Model(r, truncated)
+        return results.write(r, fmt, max_rows=self.s.max_rows, max_bytes=self.s.max_bytes, spreadsheet=job.spreadsheet)
+
+    def run(self, text: str) -> sparql.Results:
+        return self._run(text)
 
     def about(self, iri: str) -> tuple[list, list]:
         i = str(ox.NamedNode(iri))
@@ -98,7 +133,7 @@ class RemoteBackend:
                 for k, v in found.items()}
 
     def close(self) -> None:
-        pass
+        self.pool.close()
 
 
 def _pick_label(literals: list) -> str:

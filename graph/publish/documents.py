@@ -17,18 +17,14 @@ from pcmh_kg.build import pipeline as build
 from pcmh_kg.publish import negotiation, pages
 from pcmh_kg.publish.http import Reply, Request, Response
 from pcmh_kg.query import sparql
-from pcmh_kg.sinks import formats, jsonld, registry
+from pcmh_kg.sinks import document, jsonld, registry
 
 HTML = "text/html; charset=utf-8"
 
 
 def rdf_bytes(triples: list, offer: negotiation.Offer) -> bytes:
-    """Triples (pyoxigraph) in an RDF offer's format: compact JSON-LD and prefixed Turtle, as the dumps."""
-    if offer.name == "jsonld":
-        return jsonld.document(triples)
-    if offer.name == "ttl":
-        return formats.turtle_document(formats.from_oxigraph(triples))
-    return ox.serialize(triples, format=offer.rdf.oxigraph)
+    """Triples (pyoxigraph) in an RDF offer's format, by the one writer of the project's graphs."""
+    return document.write(triples, offer.rdf)
 
 
 class Documents:
@@ -66,10 +62,12 @@ class Documents:
             raise Reply(404, f"no query named {name!r}; see /queries")
         given = {k: v[0] for k, v in req.params.items() if k != "format"}
         try:
-            text = sparql.with_bindings(q.text, sparql.bind(q, given, self.minter))
+            terms = sparql.bind(q, given, self.minter)
+            sparql.check_ids(q, terms, self.minter, self.app.backend.run)
+            text = sparql.with_bindings(q.text, terms)
         except sparql.QueryError as exc:
             raise Reply(400, str(exc)) from None
-        return self.app.endpoint.answer(text, req.param("format"), req.accept)
+        return self.app.endpoint.answer(text, req.param("format"), req.accept, client=req.client, spreadsheet=True)
 
     def ontology(self, req: Request) -> Response:
         offer = self.app.choose(negotiation.ENTITIES, req)

@@ -38,6 +38,8 @@ class Request:
     headers: object  # email.message.Message-like: .get(name)
     body: bytes = b""
     match: dict[str, str] = field(default_factory=dict)  # the route's named groups
+    client: str | None = None  # the client's address: whose share of the query workers this is
+    server: tuple = ("127.0.0.1", 0)  # the address the server listens on
 
     @property
     def accept(self) -> str | None:
@@ -102,7 +104,8 @@ class Handler(BaseHTTPRequestHandler):
             url = urllib.parse.urlsplit(self.path)
             body = self.read_body() if method == "POST" else b""
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-            resp = self.app.handle(Request(method, url.path, params, self.headers, body))
+            resp = self.app.handle(Request(method, url.path, params, self.headers, body,
+                                            client=self.client_address[0], server=self.server.server_address))
         except Reply as r:
             resp = Response(r.status, r.ctype, r.body, r.headers)
             if resp.status >= 400 and not resp.body.endswith(b"\n"):
