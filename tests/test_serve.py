@@ -3,68 +3,28 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from sites import BASE, MAX_ROWS, SERVED, get, q
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import app as webapp
-from pcmh_kg.publish import backends, http, querypool, service
 from pcmh_kg.query import catalogue, results, sparql, store
 
-BASE = "https://w3id.org/pcmh-kg/"
-MAX_ROWS = 5000
-MAX_BYTES = 4 << 20
-SERVED: list[Path] = []  # the dist the site fixture serves
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 7k^3 rows: never finishes
 
 
 @pytest.fixture(scope="module")
 def embedded(real_dist):
     return store.from_dump(real_dist / store.DUMP)
-
-
-@pytest.fixture(scope="module")
-def site(real_dist, tmp_path_factory):
-    real_dist = Path(shutil.copytree(real_dist, tmp_path_factory.mktemp("served") / "dist"))  # the shared build stays as built
-    (real_dist / "explorer.html").write_text("<!doctype html><title>explorer</title><p>explorer page</p>")
-    settings = querypool.Settings(str(real_dist / store.DUMP), base=BASE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES,
-                                  named={service.void_graph(BASE): str(real_dist / "void.ttl")})
-    backend = backends.LocalBackend(settings, workers=2, timeout=3.0)
-    cfg = webapp.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True, max_bytes=MAX_BYTES,
-                        summary=json.loads((real_dist / "build.json").read_text()))
-    httpd, _ = http.serve_in_thread(webapp.App(backend, cfg))
-    SERVED[:] = [real_dist]
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", backend
-    httpd.shutdown()
-    httpd.server_close()
-    backend.close()
-
-
-def get(url, accept=None, data=None, headers=None):
-    h = dict(headers or {})
-    if accept:
-        h["Accept"] = accept
-    req = urllib.request.Request(url, data=data, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
-def q(url, text, accept="application/sparql-results+json"):
-    return get(url + "/sparql?" + urllib.parse.urlencode({"query": text}), accept)
 
 
 def multiset(r: results.Results):

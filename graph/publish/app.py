@@ -34,6 +34,12 @@ class Config:
         return Minter(self.base).dataset
 
     @property
+    def modified(self) -> float | None:
+        """When the served data last changed: the build's time."""
+        info = self.dist / "build.json" if self.dist is not None else None
+        return info.stat().st_mtime if info is not None and info.is_file() else None
+
+    @property
     def void(self) -> Path | None:
         """void.ttl of the served build, loaded into the store as the named graph service.void_graph."""
         return self.dist / "void.ttl" if self.dist is not None and (self.dist / "void.ttl").is_file() else None
@@ -51,13 +57,13 @@ class App:
         docs = Documents(self)
         # (pattern, handler, methods): POST only where the protocol has it
         self.routes = [(re.compile(pattern), handler, methods) for pattern, handler, methods in (
-            (r"/sparql", self.endpoint.handle, "GET HEAD POST"),
+            (r"/sparql/?", self.endpoint.handle, "GET HEAD POST"),
             (r"/", docs.home, "GET HEAD"),
             (r"/queries", docs.queries, "GET HEAD"),
             (r"/queries/(?P<name>[^/]+)", docs.catalogue_query, "GET HEAD"),
             (r"/ontology/?", docs.ontology, "GET HEAD"),
             (r"/ontology\.ttl", docs.ontology_ttl_file, "GET HEAD"),
-            (r"/void", docs.void, "GET HEAD"),
+            (r"/void|/\.well-known/void", docs.void, "GET HEAD"),
             (r"/explorer", docs.explorer, "GET HEAD"),
             (r"/dumps/?", docs.dumps, "GET HEAD"),
             (r"/dumps/(?P<name>.+)", docs.dump, "GET HEAD"),
@@ -74,7 +80,10 @@ class App:
                 raise Reply(405, f"{req.method} is not accepted on {req.path}",
                             headers={"Allow": ", ".join(methods.split() + ["OPTIONS"])})
             req.match = m.groupdict()
-            return handler(req)
+            resp = handler(req)
+            if resp.modified is None:
+                resp.modified = self.cfg.modified
+            return resp
         raise Reply(404, f"nothing is published at {req.path}")
 
     def choose(self, offers: tuple, req: Request) -> negotiation.Offer:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from pcmh_kg.query import sparql
 from pcmh_kg.sinks import document, jsonld, registry
 
 HTML = "text/html; charset=utf-8"
+# the explorer is one offline file with its script inline, and fetches nothing (as its own meta CSP)
+EXPLORER_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+                "connect-src 'none'; font-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def rdf_bytes(triples: list, offer: negotiation.Offer) -> bytes:
@@ -36,6 +40,7 @@ class Documents:
         self.ontology_ttl = (resources.ontology_dir() / "pcmh.ttl").read_bytes()
         self.ontology_triples = list(ox.parse(self.ontology_ttl, format=ox.RdfFormat.TURTLE))
         self.ontology_html = pages.ontology_page(self.ontology_triples, self.cfg.base)
+        self.explorer_lock, self.explorer_page = threading.Lock(), None
 
     def home(self, req: Request) -> Response:
         examples = [(self.minter.lesson(1), "lesson 1"), (self.minter.dataset, "the dataset")]
@@ -103,10 +108,30 @@ class Documents:
         fmt = registry.by_extension(path.suffix)
         ctype = (negotiation.by_format(negotiation.RDF, fmt.name).content_type if fmt else
                  HTML if path.suffix == ".html" else mimetypes.guess_type(name)[0] or "application/octet-stream")
-        return Response(200, ctype, path)
+        headers = {"Content-Security-Policy": EXPLORER_CSP} if name == "explorer.html" else {}
+        return Response(200, ctype, path, headers)
 
     def explorer(self, req: Request) -> Response:
-        return self.dist_file("explorer.html", "run 'pcmh-kg viz' to build the explorer into the served dist/")
+        """The built explorer, else one built on first request from the served graph (kept in
+        memory), else (a remote store) a page that says how to build it."""
+        if self.cfg.dist is not None and (self.cfg.dist / "explorer.html").is_file():
+            return self.dist_file("explorer.html")
+        store = getattr(self.app.backend, "store", None)
+        if store is None:
+            return Response(200, HTML, pages.layout("Explorer", "<h1>Explorer</h1><p>This server answers from "
+                            "another store and has no explorer page. Run <code>pcmh-kg viz</code> and serve its "
+                            "<code>dist/</code>, or open <code>dist/explorer.html</code> from disk.</p>"))
+        with self.explorer_lock:
+            if self.explorer_page is None:
+                import tempfile
+
+                from pcmh_kg.viz import explorer
+
+                with tempfile.TemporaryDirectory(prefix="pcmh-kg-explorer-") as tmp:
+                    out = Path(tmp) / "explorer.html"
+                    explorer.write(store, self.cfg.base, out)
+                    self.explorer_page = out.read_bytes()
+        return Response(200, HTML, self.explorer_page, {"Content-Security-Policy": EXPLORER_CSP})
 
     def dumps(self, req: Request) -> Response:
         files = []

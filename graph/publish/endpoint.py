@@ -35,14 +35,24 @@ class Endpoint:
         """(query text or None, parameters) from any of the protocol's three ways to send one."""
         params, text = req.params, None
         if req.method == "POST":
-            ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            ctype, *ctype_params = [x.strip().lower() for x in (req.headers.get("Content-Type") or "").split(";")]
             if ctype == "application/sparql-update":
                 raise Reply(403, READ_ONLY)
+            charset = next((x.split("=", 1)[1].strip('"') for x in ctype_params if x.startswith("charset=")), "utf-8")
+            if charset not in ("utf-8", "utf8"):
+                raise Reply(415, f"requests are read as UTF-8, not {charset}")
+            try:
+                body = req.body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise Reply(400, f"the request body is not UTF-8: {exc}") from None
             if ctype == "application/x-www-form-urlencoded":
-                form = urllib.parse.parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
+                try:
+                    form = urllib.parse.parse_qs(body, keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError as exc:
+                    raise Reply(400, f"the form is not UTF-8: {exc}") from None
                 params = {k: params.get(k, []) + form.get(k, []) for k in params.keys() | form.keys()}
             elif ctype == "application/sparql-query":
-                text = req.body.decode("utf-8", "replace")
+                text = body
                 if "query" in params:
                     raise Reply(400, "give the query either in the body or as query=, not both")
             else:

@@ -40,7 +40,9 @@ def entity(app, req: Request) -> Response:
     if offer is None:
         offer = app.choose(negotiation.ENTITIES, req)
     where = "/" + local
-    headers = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"', "Content-Location": where + offer.extension}
+    links = [f'<{iri}>; rel="canonical"', '</void>; rel="describedby"; type="text/turtle"'] + [
+        f'<{where}{o.extension}>; rel="alternate"; type="{o.media_type}"' for o in negotiation.ENTITIES if o is not offer]
+    headers = {"Vary": "Accept", "Link": ", ".join(links), "Content-Location": where + offer.extension}
     if offer is negotiation.HTML:
         iris = {x.value for t in own + incoming for x in (t.subject, t.predicate, t.object)
                 if isinstance(x, ox.NamedNode)}

@@ -9,6 +9,8 @@ it; a handler's `Reply` exception is an answer too (errors mostly), and any othe
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import sys
 import threading
 import traceback
@@ -56,6 +58,48 @@ class Response:
     ctype: str
     body: bytes | Path
     headers: dict[str, str] = field(default_factory=dict)
+    modified: float | None = None  # when what it shows last changed (seconds since the epoch)
+
+
+# sent with every answer; a page that needs more (the explorer's inline script) sets its own CSP
+SECURITY = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; "
+                               "base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def validators(resp: Response) -> dict[str, str]:
+    """ETag (a digest of the bytes, or of a file's size and time) and Last-Modified of a 200."""
+    if isinstance(resp.body, Path):
+        st = resp.body.stat()
+        tag = hashlib.sha256(f"{resp.body.name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:32]
+        modified = st.st_mtime
+    else:
+        tag = hashlib.sha256(resp.body).hexdigest()[:32]
+        modified = resp.modified
+    out = {"ETag": f'"{tag}"'}
+    if modified is not None:
+        out["Last-Modified"] = email.utils.formatdate(modified, usegmt=True)
+    return out
+
+
+def not_modified(headers, found: dict[str, str]) -> bool:
+    """RFC 9110 13.1: If-None-Match decides when given; else If-Modified-Since."""
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return "*" in tags or found["ETag"] in tags
+    ims, lm = headers.get("If-Modified-Since"), found.get("Last-Modified")
+    if ims and lm:
+        try:
+            return email.utils.parsedate_to_datetime(lm) <= email.utils.parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -103,7 +147,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             url = urllib.parse.urlsplit(self.path)
             body = self.read_body() if method == "POST" else b""
-            params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+            try:
+                params = urllib.parse.parse_qs(url.query, keep_blank_values=True, errors="strict")
+            except UnicodeDecodeError:
+                raise Reply(400, "the query string is not UTF-8") from None
             resp = self.app.handle(Request(method, url.path, params, self.headers, body,
                                             client=self.client_address[0], server=self.server.server_address))
         except Reply as r:
@@ -122,12 +169,22 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def send(self, resp: Response, head_only: bool = False) -> None:
-        data = resp.body.read_bytes() if isinstance(resp.body, Path) else resp.body
+        headers = {**SECURITY, **resp.headers}
+        if resp.status == 200 and self.command in ("GET", "HEAD", "POST"):
+            found = validators(resp)
+            headers.update(found)
+            if self.command != "POST" and not_modified(self.headers, found):
+                resp, head_only = Response(304, resp.ctype, b""), True
+        data = resp.body.read_bytes() if isinstance(resp.body, Path) and not head_only else \
+            b"" if isinstance(resp.body, Path) else resp.body
+        length = resp.body.stat().st_size if isinstance(resp.body, Path) else len(data)
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.ctype)
-        self.send_header("Content-Length", str(len(data)))
+        if resp.status != 304:
+            self.send_header("Content-Length", str(length))
         self.send_header("Access-Control-Allow-Origin", "*")
-        for k, v in resp.headers.items():
+        self.send_header("Access-Control-Expose-Headers", "ETag, Last-Modified, Link, X-Result-Truncated")
+        for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         if not head_only:

@@ -106,6 +106,14 @@ def safe_cell(text: str) -> str:
     return "'" + text if _FORMULA.match(text) and not _NUMBER.match(text) else text
 
 
+def _safe_term(t):
+    """A TSV term whose text a spreadsheet cannot run: spreadsheets strip the quotes of "=1+1"."""
+    if isinstance(t, ox.Literal) and safe_cell(t.value) != t.value:
+        return ox.Literal(safe_cell(t.value), language=t.language) if t.language else \
+            ox.Literal(safe_cell(t.value), datatype=t.datatype)
+    return t
+
+
 def _json_term(t) -> dict:
     if isinstance(t, ox.NamedNode):
         return {"type": "uri", "value": t.value}
@@ -164,7 +172,7 @@ FORMATS = {
         lambda: "", lambda b: "boolean\r\n" + ("true" if b else "false") + "\r\n"),
     "tsv": Format(
         lambda vs, safe: "\t".join(f"?{v}" for v in vs) + "\n",
-        lambda vs, row, safe: "\t".join("" if t is None else safe_cell(str(t)) if safe else str(t) for t in row) + "\n",
+        lambda vs, row, safe: "\t".join("" if t is None else str(_safe_term(t) if safe else t) for t in row) + "\n",
         lambda: "", lambda b: "?boolean\n" + ("true" if b else "false") + "\n"),
 }
 
