@@ -26,21 +26,31 @@ MAX_BYTES = 4 << 20
 SERVED: list[Path] = []  # the dist the site fixture serves
 
 
+def serving(dist: Path, *, timeout: float = 3.0, fair_slice: float = 2.0, with_explorer: bool = True):
+    """Serve a copy-able build in a thread: (url, backend, stop)."""
+    settings = querypool.Settings(str(dist / store.DUMP), base=BASE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES,
+                                  named={service.void_graph(BASE): str(dist / "void.ttl")})
+    backend = backends.LocalBackend(settings, workers=2, timeout=timeout, fair_slice=fair_slice)
+    cfg = webapp.Config(base=BASE, dist=dist, timeout=timeout, max_rows=MAX_ROWS, quiet=True, max_bytes=MAX_BYTES,
+                        summary=json.loads((dist / "build.json").read_text()))
+    httpd, _ = http.serve_in_thread(webapp.App(backend, cfg))
+
+    def stop():
+        httpd.shutdown()
+        httpd.server_close()
+        backend.close()
+
+    return f"http://127.0.0.1:{httpd.server_address[1]}", backend, stop
+
+
 @pytest.fixture(scope="module")
 def site(real_dist, tmp_path_factory):
     real_dist = Path(shutil.copytree(real_dist, tmp_path_factory.mktemp("served") / "dist"))  # the shared build stays as built
     (real_dist / "explorer.html").write_text("<!doctype html><title>explorer</title><p>explorer page</p>")
-    settings = querypool.Settings(str(real_dist / store.DUMP), base=BASE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES,
-                                  named={service.void_graph(BASE): str(real_dist / "void.ttl")})
-    backend = backends.LocalBackend(settings, workers=2, timeout=3.0)
-    cfg = webapp.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True, max_bytes=MAX_BYTES,
-                        summary=json.loads((real_dist / "build.json").read_text()))
-    httpd, _ = http.serve_in_thread(webapp.App(backend, cfg))
+    url, backend, stop = serving(real_dist)
     SERVED[:] = [real_dist]
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", backend
-    httpd.shutdown()
-    httpd.server_close()
-    backend.close()
+    yield url, backend
+    stop()
 
 
 def get(url, accept=None, data=None, headers=None):

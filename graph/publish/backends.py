@@ -26,9 +26,9 @@ LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEM
 class LocalBackend:
     """The served dump: a store in this process for IRI lookups, worker processes for SPARQL."""
 
-    def __init__(self, settings: querypool.Settings, *, workers: int, timeout: float):
+    def __init__(self, settings: querypool.Settings, *, workers: int, timeout: float, fair_slice: float = 2.0):
         self.store = store_mod.from_dump(Path(settings.dump))
-        self.pool = querypool.QueryPool(settings, size=workers, timeout=timeout)
+        self.pool = querypool.QueryPool(settings, size=workers, timeout=timeout, fair_slice=fair_slice)
 
     def inspect(self, text: str, client=None) -> guard.Inspection:
         return self.pool.inspect(text, client)

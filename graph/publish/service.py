@@ -31,7 +31,7 @@ def void_graph(base: str) -> str:
 
 def description(endpoint: str, base: str, dataset: str, void: Path | None, allow_service: bool) -> list:
     n, sd = ox.NamedNode, lambda local: ox.NamedNode(SD + local)
-    svc, ds, named, ng = n(endpoint), ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    svc, ds, named, ng = n(endpoint), ox.BlankNode("dataset"), ox.BlankNode("void"), ox.BlankNode("voidgraph")  # fixed: same bytes, same ETag
     out = [ox.Triple(svc, RDF_TYPE, sd("Service")), ox.Triple(svc, sd("endpoint"), svc),
            ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
            ox.Triple(svc, n("http://www.w3.org/2000/01/rdf-schema#comment"),
