@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -19,6 +20,7 @@ from SPARQLWrapper import SPARQLWrapper
 
 from pcmh_kg.publish import service
 
+ROOT = Path(__file__).resolve().parent.parent
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 LESSON = "https://w3id.org/pcmh-kg/ontology#Lesson"
 
@@ -221,3 +223,29 @@ def test_two_clients_looping_slow_queries_do_not_starve_a_third(fair_site):
     for t in hogs:
         t.join(20)
     assert max(waits) < 3.0, waits  # a slice and a worker restart, not the hogs' 8 s queries
+
+
+@pytest.mark.store
+def test_query_store_reads_the_base_from_the_store(oxigraph_server, tmp_path):
+    """A store loaded from a build with another base: ids are bound with the store's base."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from pcmh_kg.build import pipeline as build
+
+    out = tmp_path / "dist"
+    build.build(ROOT / "data", out, base="http://partner.example/kg/", shacl=False, cache_dir=None)
+    graph = "http://partner.example/graph"
+    req = urllib.request.Request(f"{oxigraph_server}/store?graph={urllib.parse.quote(graph, safe='')}",
+                                 data=(out / "pcmh-kg.nt").read_bytes(), method="PUT",
+                                 headers={"Content-Type": "application/n-triples"})
+    urllib.request.urlopen(req, timeout=60).close()
+    run = lambda *extra: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "pcmh_kg", "query", "cases-for-lesson", "--param", "lesson=1", "--format", "csv",
+         "--store", oxigraph_server + "/query", "--graph", graph, *extra], capture_output=True, text=True, timeout=120)
+    got = run()
+    assert got.returncode == 0, got.stderr
+    assert len(got.stdout.splitlines()) > 2 and "http://partner.example/kg/case/" in got.stdout
+    wrong = run("--base", "https://w3id.org/pcmh-kg/")  # told the wrong base: refused, not 0 rows
+    assert wrong.returncode == 2 and "no lesson" in wrong.stderr

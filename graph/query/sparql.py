@@ -217,13 +217,19 @@ def run_remote(endpoint: str, text: str, *, default_graphs=(), named_graphs=(), 
 
 
 def store_base(endpoint: str, *, default_graphs=(), timeout: float = DEFAULT_TIMEOUT, user=None, password=None):
-    """The base IRI a store's copy of the graph was built with, read from its VoID (void:uriSpace
-    of the dataset), or None when the store holds no such description."""
-    text = ("SELECT ?space WHERE { ?d a <http://rdfs.org/ns/void#Dataset> ; <http://rdfs.org/ns/void#uriSpace> ?space } "
-            "LIMIT 2")
-    r = run_remote(endpoint, text, default_graphs=default_graphs, timeout=timeout, user=user, password=password)
-    spaces = {row[0].value for row in r.rows if row and row[0] is not None}
-    return spaces.pop() if len(spaces) == 1 else None
+    """The base IRI a store's copy of the graph was built with, or None if it holds none: its
+    VoID void:uriSpace when the store holds void.ttl, else read off a lesson's IRI (<base>lesson/N),
+    since the dump a partner loads carries no VoID."""
+    void = ("SELECT DISTINCT ?b WHERE { ?d a <http://rdfs.org/ns/void#Dataset> ; "
+            "<http://rdfs.org/ns/void#uriSpace> ?b } LIMIT 2")
+    lesson = (f"SELECT DISTINCT ?b WHERE {{ ?l a <{PCMH}Lesson> "
+              'BIND(REPLACE(STR(?l), "lesson/[0-9]+$", "") AS ?b) FILTER(?b != STR(?l)) } LIMIT 2')
+    for text in (void, lesson):
+        r = run_remote(endpoint, text, default_graphs=default_graphs, timeout=timeout, user=user, password=password)
+        found = {row[0].value for row in r.rows if row and row[0] is not None}
+        if len(found) == 1:
+            return found.pop()
+    return None
 
 
 def opener(url: str, user: str | None, password: str | None):
