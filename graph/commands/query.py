@@ -23,9 +23,10 @@ data/), or a remote SPARQL endpoint with --store.
   pcmh-kg query --list
   pcmh-kg query multi-lesson-cases
   pcmh-kg query cases-for-lesson --param lesson=2 --format csv
-  pcmh-kg query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+  pcmh-kg query -e 'SELECT ?case WHERE { ?case a pcmh:CaseStudy }'
 
-Parameters are typed and bound as RDF terms (never pasted into the query text)."""
+A query given with -e or --file that declares none of the project's prefixes (pcmh:, dcterms:,
+skos:, schema:, ...) gets them all declared. Parameters are typed and bound as RDF terms (never pasted into the query text)."""
 
 
 def add_arguments(p) -> None:
@@ -84,10 +85,11 @@ def run(args) -> int:
             st, base = store.open_store(data_dir(args), args.dist, args.base)
         if args.name:
             text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
+        prologue = "" if args.name else sparql.missing_prefixes(text)  # library queries declare their own
         if args.store:
-            result = sparql.run_remote(args.store, text, graph=args.graph, timeout=args.timeout)
+            result = sparql.run_remote(args.store, prologue + text, graph=args.graph, timeout=args.timeout)
         else:
-            result = sparql.run_local(st, text)
+            result = sparql.run_local(st, text, prologue=prologue)
     except sparql.QueryError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     except sparql.EndpointError as exc:

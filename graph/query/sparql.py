@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from pcmh_kg.model import labels
 from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
 from pcmh_kg.query.catalogue import Param, Query
 from pcmh_kg.sources.schema import SLUG
@@ -156,12 +157,44 @@ def with_bindings(text: str, terms: dict[str, object]) -> str:
 
 # --------------------------------------------------------------------------------- running
 
-def run_local(store: ox.Store, text: str, *, default_graph=None) -> Results:
+PROLOGUE = " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + " "
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+
+
+def missing_prefixes(text: str) -> str:
+    """The project's PREFIX declarations for a hand-written query that declares none of them
+    (one line, so positions in the query's own lines stay as the author sees them)."""
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(text)}
+    return "" if declared & set(PREFIXES) else PROLOGUE
+
+
+def syntax_message(message: str, text: str, prologue: str = "") -> str:
+    """A parser error as one line: where, what stands there, and the keywords that would fit."""
+    m = _ERROR_AT.match(message)
+    if not m:
+        return "SPARQL syntax error: " + " ".join(message.split())
+    line, col, detail = int(m.group(1)), int(m.group(2)), m.group(3)
+    if line == 1:
+        col -= len(prologue)
+    before = (text.splitlines() or [""])[line - 1][: max(col - 1, 0)] if line <= len(text.splitlines()) else ""
+    where = f"SPARQL syntax error at line {line}, column {max(col, 1)}"
+    if "Prefix not found" in detail:
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", before)
+        return f"{where}: prefix {(name.group(1) or '') + ':' if name else ''!r} is not declared (add a PREFIX line)"
+    words = [w for w in re.findall(r"(?<![\[\w'])([A-Z][A-Z_]+|'[^']{1,3}')(?![\w\]])", detail.split("[")[0])]
+    near = before[-20:].strip()
+    return (f"{where}" + (f", just after {near!r}" if near else "")
+            + (f" (the parser expected one of {', '.join(words[:6])})" if words else ""))
+
+
+def run_local(store: ox.Store, text: str, *, default_graph=None, prologue: str = "") -> Results:
+    """`prologue` (e.g. missing_prefixes(text)) is put before the text; errors point into the text."""
     try:
         kwargs = {"default_graph": default_graph} if default_graph is not None else {}
-        result = store.query(text, **kwargs)
+        result = store.query(prologue + text, **kwargs)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(syntax_message(str(exc), text, prologue)) from None
     return _from_oxigraph(result)
 
 
@@ -299,25 +332,10 @@ def to_tsv(r: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shorten(t, base: str) -> str:
-    """How a term reads in a terminal table: 'case/x' for our IRIs, prefixes for vocabularies."""
-    if t is None:
-        return ""
-    if isinstance(t, ox.NamedNode):
-        v = t.value
-        if v.startswith(base):
-            return v[len(base):]
-        for prefix, ns in PREFIXES.items():
-            if v.startswith(ns) and len(v) > len(ns):
-                return f"{prefix}:{v[len(ns):]}"
-        return v
-    return _plain(t)
-
-
 def to_table(r: Results, base: str, max_width: int = 60) -> str:
     if r.kind == "ask":
         return "yes" if r.boolean else "no"
-    cells = [[shorten(t, base).replace("\n", " ") for t in row] for row in r.rows]
+    cells = [[labels.text(t, base).replace("\n", " ") for t in row] for row in r.rows]
     cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
     widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(r.variables)]
     line = "  ".join(v.ljust(w) for v, w in zip(r.variables, widths)).rstrip()
