@@ -22,8 +22,8 @@ Q = {
              "OPTIONAL { ?g dcterms:issued ?issued } OPTIONAL { ?g dcterms:description ?about } "
              "OPTIONAL { ?g dcterms:publisher ?publisher } OPTIONAL { ?g pcmh:casesReviewed ?reviewed } "
              "OPTIONAL { ?g pcmh:casesInDirectory ?directory } }",
-    "themes": "SELECT ?t ?order ?label WHERE { ?t a pcmh:Theme ; pcmh:order ?order ; skos:prefLabel ?label }",
-    "lessons": "SELECT ?l ?order ?label ?theme WHERE { ?l a pcmh:Lesson ; pcmh:order ?order ; skos:prefLabel ?label ; "
+    "themes": "SELECT ?t ?label ?order WHERE { ?t a pcmh:Theme ; pcmh:order ?order ; skos:prefLabel ?label }",
+    "lessons": "SELECT ?l ?label ?order ?theme WHERE { ?l a pcmh:Lesson ; pcmh:order ?order ; skos:prefLabel ?label ; "
                "pcmh:theme ?theme }",
     "cases": "SELECT ?c ?title ?summary ?place ?scope ?start WHERE { ?c a pcmh:CaseStudy ; dcterms:title ?title . "
              "OPTIONAL { ?c dcterms:description ?summary } OPTIONAL { ?c dcterms:spatial ?place } "
@@ -95,8 +95,8 @@ class Site:
                 for name, text in Q.items()}
         self.terms = {x: label for x, label in rows["terms"]}
         self.guide = _guide(rows["guide"])
-        self.themes = self._nodes(rows["themes"], "theme", order=1)
-        self.lessons = self._nodes(rows["lessons"], "lesson", order=1)
+        self.themes = self._nodes(rows["themes"], "theme", order=2)
+        self.lessons = self._nodes(rows["lessons"], "lesson", order=2)
         for lesson, *_, theme in rows["lessons"]:
             _link(self.lessons[lesson], self.themes.get(theme))
         self.tags = self._nodes(rows["tags"], "tag", definition=2)
@@ -116,7 +116,8 @@ class Site:
 
     # ------------------------------------------------------------------ reading
     def _nodes(self, rows: list, folder: str, **columns: int) -> dict[str, Node]:
-        """One Node per IRI; a column's values gathered in first-seen order (OPTIONALs repeat rows)."""
+        """One Node per IRI (column 0) with its label (column 1); each named column's values are
+        gathered in first-seen order (OPTIONALs repeat rows)."""
         out: dict[str, Node] = {}
         prefix = f"{self.base}{folder}/"
         for row in rows:
@@ -145,8 +146,9 @@ class Site:
             values = getattr(cases[c], attr[p])
             if o not in values:
                 values.append(o)
-        for c, lesson, reason, origin, source in rows["evidence"]:
-            cases[c].evidence.append({"lesson": lesson, "reason": reason or "", "origin": origin, "source": source})
+        for c, lesson, reason, origin, source in rows["evidence"]:  # one row per source of a link
+            if lesson not in cases[c].lessons:
+                cases[c].evidence.append({"lesson": lesson, "reason": reason or "", "origin": origin, "source": source})
         for c, role, url, org in rows["contacts"]:
             cases[c].contact = {"role": role or "", "url": url, "organisation": org}
         order = {lesson: n for n, lesson in enumerate(self.lessons)}
