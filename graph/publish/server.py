@@ -31,11 +31,11 @@ import pyoxigraph as ox
 
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.model.vocab import DCTERMS, RDFS, SCHEMA, SKOS, Minter
-from pcmh_kg.publish import pages, querypool
+from pcmh_kg.publish import pages, people, querypool
 from pcmh_kg.query import catalogue, sparql
 from pcmh_kg.query import guard as sparqlguard
 from pcmh_kg.query import store as store_mod
-from pcmh_kg.sinks import formats, jsonld
+from pcmh_kg.sinks import formats, jsonld, registry
 
 MAX_BODY = 1_000_000  # bytes of a POSTed query
 MAX_QUERY = 100_000  # characters of a query
@@ -122,6 +122,9 @@ class LocalBackend:
     def query(self, text: str, fmt: str, graph: str | None = None) -> querypool.Answer:
         return self.pool.run(text, fmt)
 
+    def select(self, text: str) -> sparql.Results:
+        return sparql.run_local(self.store, text)
+
     def about(self, iri: str) -> tuple[list, list]:
         node = ox.NamedNode(iri)
         own = [ox.Triple(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(node, None, None)]
@@ -164,6 +167,9 @@ class RemoteBackend:
 
     def query(self, text: str, fmt: str, graph: str | None = None) -> querypool.Answer:
         return querypool.written(self._run(text, graph), fmt, self.max_rows)
+
+    def select(self, text: str) -> sparql.Results:
+        return self._run(text)
 
     def about(self, iri: str) -> tuple[list, list]:
         i = str(ox.NamedNode(iri))
@@ -224,9 +230,19 @@ class App:
         self.ontology_ttl = (resources.ontology_dir() / "pcmh.ttl").read_bytes()
         self.ontology_html = pages.ontology_page(list(ox.parse(self.ontology_ttl, format=ox.RdfFormat.TURTLE)),
                                                  self.base)
+        self.people = people.People(self.base, backend.select, backend.labels)
+
+    def handle(self, method: str, path: str, query: str, headers, body: bytes) -> tuple:
+        """Errors become HTML pages with navigation and search for browsers, plain text for machines."""
+        try:
+            return self.route(method, path, query, headers, body)
+        except Reply as r:
+            if r.status >= 400 and negotiate(headers.get("Accept"), ["text/plain", "text/html"]) == "text/html":
+                return self.people.error(r.status, r.body.decode("utf-8", "replace").strip(), r.headers)
+            raise
 
     # -------------------------------------------------------------- dispatch
-    def handle(self, method: str, path: str, query: str, headers, body: bytes) -> tuple:
+    def route(self, method: str, path: str, query: str, headers, body: bytes) -> tuple:
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         accept = headers.get("Accept")
         if path == "/sparql":
@@ -235,6 +251,12 @@ class App:
             raise Reply(405, "POST is accepted on /sparql only", headers={"Allow": "GET, HEAD, OPTIONS"})
         if path == "/":
             return self.home()
+        if path.startswith("/static/"):
+            return self.people.static(path[len("/static/"):])
+        if path == "/search":
+            return self.people.search(params)
+        if path.endswith("/") and path.strip("/") in people.INDEX_TITLES:
+            return self.people.index(path.strip("/"), params)
         if path == "/queries":
             return 200, "text/html; charset=utf-8", self.queries_page(), {}
         if path.startswith("/queries/"):
@@ -287,17 +309,18 @@ class App:
             if len(queries) > 1:
                 raise Reply(400, "give one query parameter")
             if not queries:
-                if method == "GET":
-                    example = next(iter(self.catalogue.values())).text if self.catalogue else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
-                    return 200, "text/html; charset=utf-8", pages.sparql_form(
-                        example, self.cfg.timeout, self.cfg.max_rows, self.cfg.allow_service), {}
+                if method in ("GET", "HEAD"):
+                    return self.people.editor(self.catalogue, self._with_defaults, self.cfg.timeout,
+                                              self.cfg.max_rows, self.cfg.allow_service)
                 raise Reply(400, "missing the query parameter")
             text = queries[0]
         graphs = params.get("default-graph-uri", [])
         return self.answer_query(text, params.get("format", [None])[0], headers.get("Accept"),
-                                 graph=graphs[0] if graphs else None)
+                                 graph=graphs[0] if graphs else None, here=("/sparql", params))
 
-    def answer_query(self, text: str, fmt: str | None, accept: str | None, graph: str | None = None) -> tuple:
+    def answer_query(self, text: str, fmt: str | None, accept: str | None, graph: str | None = None,
+                     here: tuple = ("/sparql", {})) -> tuple:
+        """`here`: the path and parameters asked, for the HTML page's download links."""
         if len(text) > MAX_QUERY:
             raise Reply(413, f"queries are limited to {MAX_QUERY} characters")
         form = sparqlguard.form(text)
@@ -333,7 +356,8 @@ class App:
             r = (sparql.results_from_json(json.loads(ans.body)) if not graph_form else
                  sparql.Results("graph", triples=list(ox.parse(ans.body, format=ox.RdfFormat.N_TRIPLES))))
             note = f"only the first {self.cfg.max_rows} results are shown" if ans.truncated else ""
-            return 200, "text/html; charset=utf-8", pages.results_page(r, self.base, text, self._labels_of(r), note), headers
+            status, ctype, body, extra = self.people.results(r, text, note, here[0], here[1], self._labels_of(r))
+            return status, ctype, body, {**headers, **extra}
         if ans.kind == "graph" and fmt not in GRAPH_TYPES.values():
             fmt = "turtle"
         ctype = WRITER_TYPES[fmt] + ("; charset=utf-8" if fmt in ("csv", "tsv", "turtle", "xml") else "")
@@ -367,14 +391,17 @@ class App:
             text = sparql.with_bindings(q.text, sparql.bind(q, given, self.minter))
         except sparql.QueryError as exc:
             raise Reply(400, str(exc)) from None
-        return self.answer_query(text, params.get("format", [None])[0], accept)
+        return self.answer_query(text, params.get("format", [None])[0], accept, here=(f"/queries/{name}", params))
 
     # -------------------------------------------------------------- documents
+    def _with_defaults(self, q) -> str | None:
+        try:
+            return sparql.with_bindings(q.text, sparql.bind(q, {}, self.minter))
+        except sparql.QueryError:
+            return None  # a parameter without a default
+
     def home(self) -> tuple:
-        examples = [(self.minter.lesson(1), "lesson 1"), (self.minter.dataset, "the dataset")]
-        labels = self.backend.labels({iri for iri, _ in examples})
-        examples = [(iri, labels.get(iri, text)) for iri, text in examples]
-        return 200, "text/html; charset=utf-8", pages.home_page(self.cfg.summary, examples, self.base), {}
+        return self.people.home(self.cfg.summary.get("release"))
 
     def _dist_path(self, name: str) -> Path:
         if self.cfg.dist is None or not (self.cfg.dist / name).is_file():
@@ -406,10 +433,9 @@ class App:
             return 200, "text/turtle; charset=utf-8", path, {"Vary": "Accept"}
         triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
         if choice == "text/html":
-            iris = {x.value for t in triples for x in (t.predicate, t.object) if isinstance(x, ox.NamedNode)}
-            body = pages.entity_page(self.minter.dataset, triples, [], self.backend.labels(iris), self.base,
-                                     {"Turtle": "/void"})
-            return 200, "text/html; charset=utf-8", body, {"Vary": "Accept"}
+            status, ctype, body, extra = self.people.entity(self.minter.dataset, triples, [],
+                                                            [("Turtle", "/dumps/void.ttl", "text/turtle")])
+            return status, ctype, body, {"Vary": "Accept", **extra}
         return 200, WRITER_TYPES[GRAPH_TYPES[choice]], self.rdf(triples, GRAPH_TYPES[choice]), {"Vary": "Accept"}
 
     # -------------------------------------------------------------- entities
@@ -441,15 +467,11 @@ class App:
         where = "/" + local
         headers = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
         if fmt == "html":
-            formats = {"text/turtle": where + ".ttl", "application/ld+json": where + ".jsonld",
-                       "application/n-triples": where + ".nt"}
-            iris = {x.value for t in own + incoming for x in (t.subject, t.predicate, t.object)
-                    if isinstance(x, ox.NamedNode)}
-            body = pages.entity_page(iri, own, incoming, self.backend.labels(iris), self.base,
-                                     {"Turtle": formats["text/turtle"], "JSON-LD": formats["application/ld+json"],
-                                      "N-Triples": formats["application/n-triples"]})
+            formats = [(f.label, where + f.extension, f.media_type) for f in registry.FORMATS
+                       if f.extension in EXTENSIONS]  # every RDF format this server writes for an IRI
+            status, ctype, body, extra = self.people.entity(iri, own, incoming, formats)
             headers["Content-Location"] = where + ".html"
-            return 200, "text/html; charset=utf-8", body, headers
+            return status, ctype, body, {**headers, **extra}
         ext = {v: k for k, v in EXTENSIONS.items()}[fmt]
         headers["Content-Location"] = where + ext
         ctype = {"turtle": "text/turtle; charset=utf-8", "jsonld": "application/ld+json",
