@@ -24,8 +24,8 @@ INDEX_TITLES = {"case": "Case studies", "lesson": "Lessons", "theme": "Themes", 
 def _static_files() -> dict[str, tuple[str, bytes]]:
     out = {}
     for path in sorted(pages.STATIC.rglob("*")):
-        if path.is_file() and (path.suffix in (".css", ".js", ".txt", ".md") or path.name == "LICENSE"):
-            ctype = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}.get(
+        if path.is_file() and (path.suffix in (".css", ".js", ".txt", ".md", ".svg") or path.name == "LICENSE"):
+            ctype = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}.get(
                 path.suffix) or (mimetypes.guess_type(path.name)[0] or "text/plain") + "; charset=utf-8"
             out[path.relative_to(pages.STATIC).as_posix()] = (ctype, path.read_bytes())
     return out

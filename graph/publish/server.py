@@ -439,6 +439,13 @@ class App:
         return 200, WRITER_TYPES[GRAPH_TYPES[choice]], self.rdf(triples, GRAPH_TYPES[choice]), {"Vary": "Accept"}
 
     # -------------------------------------------------------------- entities
+    def _void_about(self, iri: str) -> list:
+        if self.cfg.dist is None or not (self.cfg.dist / "void.ttl").is_file():
+            return []
+        if getattr(self, "_void", None) is None:
+            self._void = list(ox.parse(path=str(self.cfg.dist / "void.ttl"), format=ox.RdfFormat.TURTLE))
+        return [t for t in self._void if isinstance(t.subject, ox.NamedNode) and t.subject.value == iri]
+
     def rdf(self, triples: list, fmt: str) -> bytes:
         if fmt == "jsonld":
             return jsonld.document(triples)
@@ -457,6 +464,8 @@ class App:
             raise Reply(404, f"nothing is published at {path}")
         iri = self.base + local
         own, incoming = self.backend.about(iri)
+        if not own and not incoming and iri.startswith(self.minter.dataset + "/"):
+            own = self._void_about(iri)  # VoID's partitions live in void.ttl, not in the served graph
         if not own and not incoming:
             raise Reply(404, f"nothing is known about <{iri}>")
         if fmt is None:

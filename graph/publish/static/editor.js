@@ -78,14 +78,13 @@
   }
   var results = document.querySelector("#yasgui");
   new MutationObserver(function () { relabel(results); }).observe(results, { childList: true, subtree: true });
-  yasgui.on("queryResponse", function (_y, t) {
-    var json = t.getYasr().results && t.getYasr().results.getAsJson && t.getYasr().results.getAsJson();
+  var yasr = tab.getYasr();
+  yasr.on("drawn", function () {
+    var bindings = (yasr.results && yasr.results.getBindings && yasr.results.getBindings()) || [];
     var iris = [];
-    if (json && json.results) {
-      json.results.bindings.forEach(function (b) {
-        Object.keys(b).forEach(function (k) { if (b[k].type === "uri") iris.push(b[k].value); });
-      });
-    }
+    bindings.forEach(function (b) {
+      Object.keys(b).forEach(function (k) { if (b[k] && b[k].type === "uri") iris.push(b[k].value); });
+    });
     fetchLabels(iris).then(function () { relabel(results); });
   });
   window.pcmhEditor = { yasgui: yasgui, yasqe: yasqe, labels: labels };
