@@ -12,8 +12,9 @@ from conftest import DATA
 from fixture_graph import write_fixture
 
 from pcmh_kg.cli import main
+from pcmh_kg.model import labels
 from pcmh_kg.model.vocab import DEFAULT_BASE, Minter
-from pcmh_kg.query import catalogue, results, sparql, store
+from pcmh_kg.query import catalogue, sparql, store
 
 LT = {lesson["number"]: lesson["title"] for lesson in yaml.safe_load((DATA / "guide.yaml").read_text())["lessons"]}
 TT = {1: "Community based mental health care", 2: "Accessible mental health services",
@@ -105,7 +106,7 @@ def rows_of(st, name, params=()):
     query = catalogue.load_catalogue()[name]
     text = sparql.with_bindings(query.text, sparql.bind(query, sparql.parse_params(list(params)), Minter()))
     result = sparql.run_local(st, text)
-    return [tuple(results.shorten(t, DEFAULT_BASE) for t in row) for row in result.rows]
+    return [tuple(labels.text(t, DEFAULT_BASE) for t in row) for row in result.rows]
 
 
 @pytest.mark.parametrize("name,params", list(EXPECTED), ids=[f"{n}{'[' + ','.join(p) + ']' if p else ''}" for n, p in EXPECTED])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -113,7 +114,8 @@ def test_result_cap_cuts_and_says_so(site):
 def test_bad_queries_get_4xx_with_the_parsers_message(site):
     url, _ = site
     status, _, body = q(url, "SELECT ?x WHERE { ?x ?y }")
-    assert status == 400 and b"error" in body.lower() and b"1:" in body  # the parser's position
+    assert status == 400 and b"error" in body.lower() and re.search(rb"line 1, column \d+", body)  # the parser's position
+    assert body.strip().count(b"\n") == 0  # one line
     status, _, body = get(url + "/sparql", data=urllib.parse.urlencode({"update": "CLEAR ALL"}).encode())
     assert status == 403 and b"read-only" in body
     status, _, _ = get(url + "/sparql", data=b"INSERT DATA { <a:a> <a:b> <a:c> }",
@@ -194,7 +196,7 @@ def test_every_kind_of_iri_dereferences_by_content_negotiation(site, embedded):
             got = {(t.predicate.value, str(t.object)) for t in ox.parse(body, format=fmt) if t.subject.value == iri}
             assert got == own, iri
         status, h, body = get(path, "text/html,application/xhtml+xml,*/*;q=0.8")
-        assert status == 200 and h["Content-Type"].startswith("text/html") and b"<h1>" in body
+        assert status == 200 and h["Content-Type"].startswith("text/html") and b"<h1" in body
     status, _, body = get(url + "/case/no-such-case", "text/turtle")
     assert status == 404
     status, _, _ = get(url + "/case/../../etc/passwd")

@@ -23,9 +23,10 @@ data/), or a remote SPARQL endpoint with --store.
   pcmh-kg query --list
   pcmh-kg query multi-lesson-cases
   pcmh-kg query cases-for-lesson --param lesson=2 --format csv
-  pcmh-kg query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+  pcmh-kg query -e 'SELECT ?case WHERE { ?case a pcmh:CaseStudy }'
 
-Parameters are typed and bound as RDF terms (never pasted into the query text)."""
+A query given with -e or --file that declares none of the project's prefixes (pcmh:, dcterms:,
+skos:, schema:, ...) gets them all declared. Parameters are typed and bound as RDF terms (never pasted into the query text)."""
 
 
 def add_arguments(p) -> None:
@@ -82,7 +83,8 @@ def run(args) -> int:
             terms = sparql.bind(query, sparql.parse_params(args.param), Minter(base))
             sparql.check_ids(query, terms, Minter(base), run)
             text = sparql.with_bindings(text, terms)
-        result = run(text)
+        prologue = "" if args.name else sparql.missing_prefixes(text)  # library queries declare their own
+        result = run(text, prologue)
     except sparql.QueryError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     except sparql.EndpointError as exc:
@@ -100,7 +102,7 @@ def connect(args, say):
     if not args.store:
         say("loading the graph ...")
         st, base = store.open_store(data_dir(args), args.dist, args.base)
-        return st, base, lambda text: sparql.run_local(st, text, base=base)
+        return st, base, lambda text, prologue="": sparql.run_local(st, text, base=base, prologue=prologue)
     graphs = [args.graph] if args.graph else []
     base = Minter(args.base).base
     if args.base is None:
@@ -109,4 +111,5 @@ def connect(args, say):
             print(f"warning: {args.store} holds no VoID void:uriSpace; binding ids with {base} (give --base)",
                   file=sys.stderr)
         base = found or base
-    return None, base, lambda text: sparql.run_remote(args.store, text, default_graphs=graphs, timeout=args.timeout)
+    return None, base, lambda text, prologue="": sparql.run_remote(args.store, prologue + text, default_graphs=graphs,
+                                                                   timeout=args.timeout)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pcmh_kg.analysis import coverage
 from pcmh_kg.cli import Progress
-from pcmh_kg.model.vocab import PREFIXES
+from pcmh_kg.model import labels
 from pcmh_kg.query import store
 
 from ._common import add_data_options, data_dir
@@ -23,13 +23,6 @@ def add_arguments(p) -> None:
                    help="where the built dumps are (default: dist; else the data is built in memory)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--check", action="store_true", help="exit 1 when a coverage threshold is not met")
-
-
-def _short(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def run(args) -> int:
@@ -54,7 +47,7 @@ def run(args) -> int:
             print(f"  {n:>3}  {label} [{tid}]")
         print("\nEntities per class")
         for cls, n in sorted(cov.classes.items(), key=lambda x: (-x[1], x[0])):
-            print(f"  {n:>5}  {_short(cls)}")
+            print(f"  {n:>5}  {labels.short(cls)}")
         problems = cov.problems()
         print("\nCoverage: " + ("all thresholds met" if not problems else "; ".join(problems)))
     return 1 if args.check and cov.problems() else 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import entities, negotiation
+from pcmh_kg.publish import entities, negotiation, people
 from pcmh_kg.publish.documents import Documents
 from pcmh_kg.publish.endpoint import Endpoint
 from pcmh_kg.publish.http import Reply, Request, Response
@@ -45,6 +45,11 @@ class Config:
         return self.dist / "void.ttl" if self.dist is not None and (self.dist / "void.ttl").is_file() else None
 
 
+def page(answer: tuple) -> Response:
+    """A Response from the pages' (status, content type, body, headers)."""
+    return Response(*answer)
+
+
 class App:
     """Routes a request to its handler; every handler returns a Response or raises Reply."""
 
@@ -53,8 +58,10 @@ class App:
         self.quiet = config.quiet
         self.minter = Minter(config.base)
         self.catalogue = catalogue.load_catalogue()
-        self.endpoint = Endpoint(backend, config, self.catalogue)
-        docs = Documents(self)
+        self.people = people.People(config.base, backend.run, backend.labels)
+        self.endpoint = Endpoint(backend, config, self.catalogue, self.people)
+        self.docs = docs = Documents(self)
+        kinds = "|".join(people.INDEX_TITLES)
         # (pattern, handler, methods): POST only where the protocol has it
         self.routes = [(re.compile(pattern), handler, methods) for pattern, handler, methods in (
             (r"/sparql/?", self.endpoint.handle, "GET HEAD POST"),
@@ -68,10 +75,22 @@ class App:
             (r"/dumps/?", docs.dumps, "GET HEAD"),
             (r"/dumps/(?P<name>.+)", docs.dump, "GET HEAD"),
             (r"/context\.jsonld", docs.context, "GET HEAD"),
+            (r"/static/(?P<name>.+)", lambda req: page(self.people.static(req.match["name"])), "GET HEAD"),
+            (r"/search", lambda req: page(self.people.search(req.params)), "GET HEAD"),
+            (rf"/(?P<kind>{kinds})/", lambda req: page(self.people.index(req.match["kind"], req.params)), "GET HEAD"),
             (r"/.+", lambda req: entities.entity(self, req), "GET HEAD"),
         )]
 
     def handle(self, req: Request) -> Response:
+        """An error is an HTML page with navigation and search for browsers, plain text for machines."""
+        try:
+            return self.route(req)
+        except Reply as r:
+            if r.status >= 400 and negotiation.negotiate(req.accept, ["text/plain", "text/html"]) == "text/html":
+                return page(self.people.error(r.status, r.body.decode("utf-8", "replace").strip(), r.headers))
+            raise
+
+    def route(self, req: Request) -> Response:
         for pattern, handler, methods in self.routes:
             m = pattern.fullmatch(req.path)
             if m is None:

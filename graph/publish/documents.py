@@ -43,10 +43,7 @@ class Documents:
         self.explorer_lock, self.explorer_page = threading.Lock(), None
 
     def home(self, req: Request) -> Response:
-        examples = [(self.minter.lesson(1), "lesson 1"), (self.minter.dataset, "the dataset")]
-        labels = self.app.backend.labels({iri for iri, _ in examples})
-        examples = [(iri, labels.get(iri, text)) for iri, text in examples]
-        return Response(200, HTML, pages.home_page(self.cfg.summary, examples, self.cfg.base))
+        return Response(*self.app.people.home(self.cfg.summary.get("release")))
 
     def queries(self, req: Request) -> Response:
         entries = []
@@ -72,7 +69,8 @@ class Documents:
             text = sparql.with_bindings(q.text, terms)
         except sparql.QueryError as exc:
             raise Reply(400, str(exc)) from None
-        return self.app.endpoint.answer(text, req.param("format"), req.accept, client=req.client, spreadsheet=True)
+        return self.app.endpoint.answer(text, req.param("format"), req.accept, client=req.client, spreadsheet=True,
+                                        here=(f"/queries/{name}", req.params))
 
     def ontology(self, req: Request) -> Response:
         offer = self.app.choose(negotiation.ENTITIES, req)
@@ -92,11 +90,18 @@ class Documents:
             return Response(200, offer.content_type, path, {"Vary": "Accept"})
         triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
         if offer is negotiation.HTML:
-            iris = {x.value for t in triples for x in (t.predicate, t.object) if isinstance(x, ox.NamedNode)}
-            body = pages.entity_page(self.minter.dataset, triples, [], self.app.backend.labels(iris),
-                                     self.cfg.base, {"Turtle": "/void"})
-            return Response(200, HTML, body, {"Vary": "Accept"})
+            status, ctype, body, headers = self.app.people.entity(
+                self.minter.dataset, triples, [], [("Turtle", "/dumps/void.ttl", "text/turtle")])
+            return Response(status, ctype, body, {"Vary": "Accept", **headers})
         return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
+
+    def void_about(self, iri: str) -> list:
+        """Triples about a VoID partition: they live in void.ttl, not in the served graph."""
+        if self.cfg.void is None:
+            return []
+        if getattr(self, "_void", None) is None:
+            self._void = list(ox.parse(path=str(self.cfg.void), format=ox.RdfFormat.TURTLE))
+        return [t for t in self._void if isinstance(t.subject, ox.NamedNode) and t.subject.value == iri]
 
     def dist_path(self, name: str, missing: str | None = None) -> Path:
         if self.cfg.dist is None or not (self.cfg.dist / name).is_file():
@@ -118,9 +123,7 @@ class Documents:
             return self.dist_file("explorer.html")
         store = getattr(self.app.backend, "store", None)
         if store is None:
-            return Response(200, HTML, pages.layout("Explorer", "<h1>Explorer</h1><p>This server answers from "
-                            "another store and has no explorer page. Run <code>pcmh-kg viz</code> and serve its "
-                            "<code>dist/</code>, or open <code>dist/explorer.html</code> from disk.</p>"))
+            return Response(200, HTML, pages.render("explorer-missing.html", title="Explorer"), self.app.people.headers())
         with self.explorer_lock:
             if self.explorer_page is None:
                 import tempfile
@@ -138,7 +141,7 @@ class Documents:
         if self.cfg.dist is not None:
             files = [(n, (self.cfg.dist / n).stat().st_size) for n in sorted(build.OWNED)
                      if (self.cfg.dist / n).is_file()]
-        return Response(200, HTML, pages.dumps_page(files))
+        return Response(200, HTML, pages.dumps_page(files), self.app.people.headers())
 
     def dump(self, req: Request) -> Response:
         name = req.match["name"]

@@ -17,10 +17,11 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from pcmh_kg.publish import negotiation, pages, querypool, service
+from pcmh_kg.model.vocab import Minter
+from pcmh_kg.publish import negotiation, querypool, service
 from pcmh_kg.publish.documents import rdf_bytes
 from pcmh_kg.publish.http import Reply, Request, Response
-from pcmh_kg.query import guard
+from pcmh_kg.query import guard, sparql
 
 MAX_QUERY = 100_000  # characters of a query
 READ_ONLY = "this endpoint is read-only: SPARQL Update is refused"
@@ -28,8 +29,8 @@ HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
 class Endpoint:
-    def __init__(self, backend, cfg, catalogue: dict):
-        self.backend, self.cfg, self.catalogue = backend, cfg, catalogue
+    def __init__(self, backend, cfg, catalogue: dict, people):
+        self.backend, self.cfg, self.catalogue, self.people = backend, cfg, catalogue, people
 
     def read(self, req: Request) -> tuple[str | None, dict]:
         """(query text or None, parameters) from any of the protocol's three ways to send one."""
@@ -75,7 +76,7 @@ class Endpoint:
             return self.no_query(req)
         defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
         fmt = (params.get("format") or [None])[0]
-        return self.answer(text, fmt, req.accept, defaults, named, client=req.client)
+        return self.answer(text, fmt, req.accept, defaults, named, client=req.client, here=("/sparql", params))
 
     def no_query(self, req: Request) -> Response:
         """GET /sparql without a query: the Service Description for RDF clients, else the page for people."""
@@ -91,11 +92,17 @@ class Endpoint:
         return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
 
     def no_query_page(self, req: Request) -> Response:
-        """The page for people at /sparql (the pages helper's editor replaces this)."""
-        example = next(iter(self.catalogue.values())).text if self.catalogue else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
-        return Response(200, "text/html; charset=utf-8",
-                        pages.sparql_form(example, self.cfg.timeout, self.cfg.max_rows, self.cfg.allow_service),
-                        {"Vary": "Accept"})
+        """The query editor (YASGUI) for people at /sparql, with the library's queries as examples."""
+        status, ctype, body, headers = self.people.editor(self.catalogue, self.with_defaults, self.cfg.timeout,
+                                                          self.cfg.max_rows, self.cfg.allow_service)
+        return Response(status, ctype, body, {"Vary": "Accept", **headers})
+
+    def with_defaults(self, q) -> str | None:
+        """A library query with its parameters' defaults bound, or None if one has no default."""
+        try:
+            return sparql.with_bindings(q.text, sparql.bind(q, {}, Minter(self.cfg.base)))
+        except sparql.QueryError:
+            return None
 
     @staticmethod
     def _pick(offers: tuple, accept: str | None, fmt: str | None) -> negotiation.Offer | None:
@@ -105,7 +112,8 @@ class Endpoint:
             return None
 
     def answer(self, text: str, fmt: str | None, accept: str | None, defaults=None, named=None, *,
-               client=None, spreadsheet: bool = False) -> Response:
+               client=None, spreadsheet: bool = False, here: tuple = ("/sparql", {})) -> Response:
+        """`here`: the path and parameters asked, for an HTML table's links to the same query as files."""
         if len(text) > MAX_QUERY:
             raise Reply(413, f"queries are limited to {MAX_QUERY} characters")
         res, gra = self._pick(negotiation.RESULTS, accept, fmt), self._pick(negotiation.GRAPHS, accept, fmt)
@@ -125,8 +133,9 @@ class Endpoint:
             if ans.truncated:
                 headers["X-Result-Truncated"] = "true"
             note = "only the first results are shown (the answer was cut at this server's limit)" if ans.truncated else ""
-            return Response(200, negotiation.HTML.content_type, pages.results_page(
-                ans.results, self.cfg.base, text, self._labels_of(ans.results), note), headers)
+            status, ctype, body, extra = self.people.results(ans.results, text, note, here[0], here[1],
+                                                             self._labels_of(ans.results))
+            return Response(status, ctype, body, {**headers, **extra})
         if ans.truncated:
             headers["X-Result-Truncated"] = "true"
         offer = gra if ans.kind == "graph" else res

@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-import pyoxigraph as ox
-
-from pcmh_kg.publish import negotiation, pages
+from pcmh_kg.publish import negotiation
 from pcmh_kg.publish.documents import rdf_bytes
 from pcmh_kg.publish.http import Reply, Request, Response
 
@@ -35,6 +33,8 @@ def entity(app, req: Request) -> Response:
         raise Reply(404, f"nothing is published at {path}")
     iri = app.cfg.base + local
     own, incoming = app.backend.about(iri)
+    if not own and not incoming and iri.startswith(app.cfg.dataset + "/"):
+        own = app.docs.void_about(iri)
     if not own and not incoming:
         raise Reply(404, f"nothing is known about <{iri}>")
     if offer is None:
@@ -44,9 +44,7 @@ def entity(app, req: Request) -> Response:
         f'<{where}{o.extension}>; rel="alternate"; type="{o.media_type}"' for o in negotiation.ENTITIES if o is not offer]
     headers = {"Vary": "Accept", "Link": ", ".join(links), "Content-Location": where + offer.extension}
     if offer is negotiation.HTML:
-        iris = {x.value for t in own + incoming for x in (t.subject, t.predicate, t.object)
-                if isinstance(x, ox.NamedNode)}
-        alternates = {o.rdf.label: where + o.extension for o in negotiation.RDF}
-        body = pages.entity_page(iri, own, incoming, app.backend.labels(iris), app.cfg.base, alternates)
-        return Response(200, offer.content_type, body, headers)
+        formats = [(o.rdf.label, where + o.extension, o.media_type) for o in negotiation.RDF]
+        status, ctype, body, extra = app.people.entity(iri, own, incoming, formats)
+        return Response(status, ctype, body, {**headers, **extra})
     return Response(200, offer.content_type, rdf_bytes(own, offer), headers)

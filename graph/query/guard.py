@@ -69,7 +69,7 @@ def _parse(fn, text: str):
 def _position(exc) -> str:
     line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
     message = re.sub(r"\s*\(at char \d+\), \(line:\d+, col:\d+\)", "", str(exc)).strip()
-    return f"{line}:{col}: {message}" if line is not None else message
+    return f"line {line}, column {col}: {message}" if line is not None else message
 
 
 def inspect(text: str) -> Inspection:

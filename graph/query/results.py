@@ -24,7 +24,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from pcmh_kg.model.vocab import PREFIXES, XSD
+from pcmh_kg.model import labels
+from pcmh_kg.model.vocab import XSD
 from pcmh_kg.sinks import document, registry
 
 NO_LIMIT = 1 << 62
@@ -227,21 +228,6 @@ def write_graph(triples: list, fmt: str, *, max_rows: int = NO_LIMIT, max_bytes:
 
 # ----------------------------------------------------------------------------- for people
 
-def shorten(t, base: str) -> str:
-    """How a term reads in a terminal table: 'case/x' for our IRIs, prefixes for vocabularies."""
-    if t is None:
-        return ""
-    if isinstance(t, ox.NamedNode):
-        v = t.value
-        if v.startswith(base):
-            return v[len(base):]
-        for prefix, ns in PREFIXES.items():
-            if v.startswith(ns) and len(v) > len(ns):
-                return f"{prefix}:{v[len(ns):]}"
-        return v
-    return plain(t)
-
-
 def table(headers: list[str], rows: list[list], max_width: int = 60) -> str:
     """A plain-text table with aligned columns, cells cut at `max_width` characters."""
     cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
@@ -260,5 +246,5 @@ def render(r: Results, fmt: str, base: str) -> bytes:
     if r.kind == "ask":
         return b"yes\n" if r.boolean else b"no\n"
     n = len(r.rows)
-    text = table(r.variables, [[shorten(t, base) for t in row] for row in r.rows])
+    text = table(r.variables, [[labels.text(t, base) for t in row] for row in r.rows])
     return (text + f"\n({n} row{'s' if n != 1 else ''})\n").encode("utf-8")

@@ -18,7 +18,7 @@ import urllib.request
 
 import pyoxigraph as ox
 
-from pcmh_kg.model.vocab import PCMH, SCOPES, XSD, Minter
+from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
 from pcmh_kg.query import results
 from pcmh_kg.query.catalogue import Param, Query
 from pcmh_kg.query.results import Results
@@ -175,12 +175,44 @@ def with_bindings(text: str, terms: dict[str, object]) -> str:
 
 # --------------------------------------------------------------------------------- running
 
-def run_local(store: ox.Store, text: str, base: str | None = None) -> Results:
-    """`text` on the embedded store; relative IRIs resolve against `base`, as on the server."""
+PROLOGUE = " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + " "
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+
+
+def missing_prefixes(text: str) -> str:
+    """The project's PREFIX declarations for a hand-written query that declares none of them
+    (one line, so positions in the query's own lines stay as the author sees them)."""
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(text)}
+    return "" if declared & set(PREFIXES) else PROLOGUE
+
+
+def syntax_message(message: str, text: str, prologue: str = "") -> str:
+    """A parser error as one line: where, what stands there, and the keywords that would fit."""
+    m = _ERROR_AT.match(message)
+    if not m:
+        return "SPARQL syntax error: " + " ".join(message.split())
+    line, col, detail = int(m.group(1)), int(m.group(2)), m.group(3)
+    if line == 1:
+        col -= len(prologue)
+    before = (text.splitlines() or [""])[line - 1][: max(col - 1, 0)] if line <= len(text.splitlines()) else ""
+    where = f"SPARQL syntax error at line {line}, column {max(col, 1)}"
+    if "Prefix not found" in detail:
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", before)
+        return f"{where}: prefix {(name.group(1) or '') + ':' if name else ''!r} is not declared (add a PREFIX line)"
+    words = [w for w in re.findall(r"(?<![\[\w'])([A-Z][A-Z_]+|'[^']{1,3}')(?![\w\]])", detail.split("[")[0])]
+    near = before[-20:].strip()
+    return (f"{where}" + (f", just after {near!r}" if near else "")
+            + (f" (the parser expected one of {', '.join(words[:6])})" if words else ""))
+
+
+def run_local(store: ox.Store, text: str, base: str | None = None, *, prologue: str = "") -> Results:
+    """`text` on the embedded store; relative IRIs resolve against `base`, as on the server;
+    `prologue` (e.g. missing_prefixes(text)) is put before the text, and errors point into the text."""
     try:
-        return results.from_oxigraph(store.query(text, base_iri=base))[0]
+        return results.from_oxigraph(store.query(prologue + text, base_iri=base))[0]
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(syntax_message(str(exc), text, prologue)) from None
 
 
 def run_remote(endpoint: str, text: str, *, default_graphs=(), named_graphs=(), timeout: float = DEFAULT_TIMEOUT,

@@ -1,0 +1,189 @@
+"""The people's pages, rendered from the real graph without a server: what each page counts is
+what the query library counts, the lists hold each case once with its reason, bad parameters
+are refused by name, and text from the data is escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+import pytest
+
+from pcmh_kg.cli import main
+from pcmh_kg.model import labels
+from pcmh_kg.model.vocab import DEFAULT_BASE, Minter
+from pcmh_kg.publish import people, views
+from pcmh_kg.query import catalogue, sparql, store
+
+BASE = DEFAULT_BASE
+M = Minter(BASE)
+
+
+@pytest.fixture(scope="module")
+def st(real_dist):
+    return store.from_dump(real_dist / store.DUMP)
+
+
+@pytest.fixture(scope="module")
+def P(st):
+    return people.People(BASE, lambda q: sparql.run_local(st, q))
+
+
+def library(st, name: str, **params) -> list[list[str]]:
+    q = catalogue.load_catalogue()[name]
+    text = sparql.with_bindings(q.text, sparql.bind(q, {k: str(v) for k, v in params.items()}, M))
+    return [[None if t is None else t.value for t in row] for row in sparql.run_local(st, text).rows]
+
+
+def body(answer) -> str:
+    status, ctype, payload, _ = answer
+    assert ctype.startswith("text/html")
+    return payload.decode()
+
+
+def case_links(page: str) -> list[str]:
+    return re.findall(r'href="/case/([a-z0-9-]+)"', page)
+
+
+# ------------------------------------------------------------------------- counts agree with the library
+
+def test_place_pages_count_cases_inside_as_the_library_does(P, st):
+    for iri, node in P.site.places.items():
+        expected = {row[0] for row in library(st, "cases-in-place", place=node.id)}
+        assert set(P.site.cases_under(P.site.places, iri)) == expected, node.id
+    london = views.place_view(P.site, M.place("london"))
+    assert london["count"] == len({r[0] for r in library(st, "cases-in-place", place="london")}) > london["direct"]
+
+
+def test_tag_pages_count_narrower_tags_as_the_library_does(P, st):
+    for iri, node in P.site.tags.items():
+        expected = {row[0] for row in library(st, "cases-with-tag", tag=node.id)}
+        assert set(P.site.cases_under(P.site.tags, iri)) == expected, node.id
+
+
+def test_lesson_coevidence_is_the_library_query(P, st):
+    rows = library(st, "lesson-coevidence")
+    expected = Counter()
+    for a, b, n in rows:
+        expected[(M.lesson(int(a)), M.lesson(int(b)))] = int(n)
+        expected[(M.lesson(int(b)), M.lesson(int(a)))] = int(n)
+    for lesson in P.site.lessons:
+        assert dict(P.site.coevidence(lesson)) == {b: n for (a, b), n in expected.items() if a == lesson}
+
+
+def test_home_counts_every_lesson_as_the_library_does(P, st):
+    page = body(P.home())
+    for _, number, _, _, n in library(st, "lessons-ranked"):
+        assert re.search(rf'href="/case/\?lesson={number}" [^>]*>{n} cases?</a>', page), number
+    assert "evidence map" in page.lower() and page.count('class="theme"') == 3
+
+
+# ------------------------------------------------------------------------- what a commissioner reads
+
+def test_lesson_page_lists_each_case_once_with_its_reason(P, st):
+    for number in range(1, 11):
+        iri = M.lesson(number)
+        page = body(P.entity(iri, [], [], []))
+        expected = library(st, "cases-for-lesson", lesson=number)
+        main_part = page.split('<details class="raw"')[0]
+        assert sorted(case_links(main_part)) == sorted(r[0][len(BASE) + 5:] for r in expected), number
+        for row in expected:
+            assert row[2] in html.unescape(main_part)  # the one-line reason
+
+
+def test_case_page_reads_like_a_directory_entry(P, st):
+    iri = M.case("lambeth-living-well-collaborative")
+    case = P.site.cases[iri]
+    page = body(P.entity(iri, [], [], []))
+    entry = page.split('<details class="raw"')[0]
+    assert f"<h1 id=\"title\">{case.title}</h1>" in html.unescape(entry)
+    assert "Whom to contact" in entry and case.contact["role"] in html.unescape(entry)
+    assert 'href="/place/lambeth"' in entry and 'href="/place/london"' in entry  # the places above it
+    for e in case.evidence:
+        assert e["reason"] in html.unescape(entry)
+    for s in case.sources:
+        assert f'href="{html.escape(s)}"' in entry
+    assert "^^" not in entry and "xsd:" not in entry and "@en" not in entry
+
+
+def test_similar_cases_count_lessons_twice_and_tags_once(P):
+    site = P.site
+    iri = next(c for c in site.cases if len(site.cases[c].evidence) >= 2)
+    top = site.similar(iri, 5)
+    mine = site.cases[iri]
+    for s in top:
+        other = site.cases[s["case"]]
+        assert s["score"] == 2 * len(set(mine.lessons) & set(other.lessons)) + len(set(mine.tags) & set(other.tags))
+    assert [s["score"] for s in top] == sorted((s["score"] for s in top), reverse=True)
+
+
+# ------------------------------------------------------------------------- indexes
+
+def test_case_index_filters_sorts_and_pages(P, st):
+    page = body(P.index("case", {"place": ["london"]}))
+    assert len(case_links(page)) == len({r[0] for r in library(st, "cases-in-place", place="london")})
+    titles = re.findall(r'<td><a href="/case/[^"]+">([^<]+)</a>', body(P.index("case", {"sort": ["-name"]})))
+    assert titles == sorted(titles, key=lambda t: html.unescape(t).casefold(), reverse=True) and len(titles) > 50
+    both = body(P.index("case", {"lesson": ["3"], "scope": ["london"]}))
+    expected = [r for r in library(st, "cases-for-lesson", lesson=3) if r[5] == "London"]
+    assert len(case_links(both)) == len(expected) > 0
+
+
+@pytest.mark.parametrize("kind,params,reason", [
+    ("case", {"lesson": ["11"]}, "unknown lesson '11'"),
+    ("case", {"place": ["atlantis"]}, "unknown place 'atlantis'"),
+    ("case", {"scope": ["mars"]}, "unknown scope 'mars'"),
+    ("case", {"sort": ["colour"]}, "cannot sort by 'colour'"),
+    ("case", {"page": ["99"]}, "page must be a number from 1 to 1"),
+    ("case", {"colour": ["red"]}, "unknown parameter 'colour'"),
+    ("tag", {"lesson": ["1"]}, "takes only q="),
+])
+def test_index_refuses_unknown_values_by_name(P, kind, params, reason):
+    status, _, payload, _ = P.index(kind, params)
+    assert status == 400 and reason in html.unescape(payload.decode())
+
+
+@pytest.mark.parametrize("kind", sorted(people.INDEX_TITLES))
+def test_every_index_lists_every_entity_with_its_count(P, kind):
+    table = {"case": P.site.cases, "lesson": P.site.lessons, "theme": P.site.themes, "tag": P.site.tags,
+             "place": P.site.places, "organisation": P.site.organisations}[kind]
+    listed, n = [], 1
+    while True:  # every page of the index
+        page = body(P.index(kind, {"page": [str(n)]}))
+        for row in page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]:
+            listed.append(re.search(rf'<a href="/{kind}/([^"?]+)">', row).group(1))  # the row's own entity
+        if 'rel="next"' not in page:
+            break
+        n += 1
+    assert sorted(listed) == sorted(iri[len(BASE) + len(kind) + 1:] for iri in table)
+    assert f'<span class="count">{len(table)}</span>' in page
+
+
+def test_search_finds_by_name_and_escapes_the_query(P):
+    page = body(P.search({"q": ["lambeth"]}))
+    assert 'href="/place/lambeth"' in page and 'href="/case/lambeth-living-well-collaborative"' in page
+    hostile = body(P.search({"q": ['<script>alert(1)</script>']}))
+    assert "<script>alert(1)" not in hostile and "&lt;script&gt;alert(1)" in hostile
+
+
+# ------------------------------------------------------------------------- one label helper, the CLI
+
+def test_one_way_of_shortening_an_iri():
+    assert labels.short(BASE + "case/x", BASE) == "case/x"
+    assert labels.short("http://www.opengis.net/ont/geosparql#hasGeometry") == "geosparql:hasGeometry"
+    assert labels.short("http://www.w3.org/2004/02/skos/core#") == "http://www.w3.org/2004/02/skos/core#"
+    assert labels.short("https://example.org/x") == "https://example.org/x"
+
+
+def test_inline_queries_get_the_project_prefixes_and_one_line_errors(P, real_dist, capsys):
+    args = ["query", "--dist", str(real_dist), "-q", "--format", "csv"]
+    assert main(args + ["-e", "SELECT (COUNT(?s) AS ?n) WHERE { ?s a pcmh:CaseStudy }"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == str(len(P.site.cases))
+    assert main(args + ["-e", "PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { ?s a pcmh:CaseStudy }"]) == 0
+    assert main(args + ["-e", "SELECT ?s WHERE {\n  ?s a nope:Thing }"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "line 2, column" in err and "'nope:' is not declared" in err
+    assert main(args + ["-e", "SELECT ?s WHERE { ?s ?p }"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "line 1, column 26" in err
