@@ -135,7 +135,7 @@ def test_case_index_filters_sorts_and_pages(P, st):
     ("case", {"place": ["atlantis"]}, "unknown place 'atlantis'"),
     ("case", {"scope": ["mars"]}, "unknown scope 'mars'"),
     ("case", {"sort": ["colour"]}, "cannot sort by 'colour'"),
-    ("case", {"page": ["99"]}, "page must be a number from 1 to 1"),
+    ("case", {"page": ["99"]}, "page must be a number from 1 to "),
     ("case", {"colour": ["red"]}, "unknown parameter 'colour'"),
     ("tag", {"lesson": ["1"]}, "takes only q="),
 ])
