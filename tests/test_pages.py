@@ -187,3 +187,47 @@ def test_inline_queries_get_the_project_prefixes_and_one_line_errors(P, real_dis
     assert main(args + ["-e", "SELECT ?s WHERE { ?s ?p }"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "line 1, column 26" in err
+
+
+# ------------------------------------------------------------------------- status, start and succession
+
+def test_case_pages_show_start_year_status_and_todays_successor_of_the_contact(P, st):
+    import yaml
+    from conftest import DATA
+
+    def page(case_id):
+        iri = M.case(case_id)
+        own, incoming = [], []
+        return html.unescape(body(P.entity(iri, own, incoming, [])))
+
+    successors = {r[0]: r[3] for r in library(st, "organisation-successors")}
+    assert successors, "the data records changes of organisations"
+    seen_status = seen_change = 0
+    for path in sorted((DATA / "cases").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = page(record["id"])
+        if record.get("started"):
+            assert f"<dt>Started</dt><dd>{str(record['started'])[:4]}" in text, record["id"]
+        if record.get("status"):
+            seen_status += 1
+            assert f"<dt>Status</dt><dd>{record['status']['value'].capitalize()} as of {record['status']['as_of']}" in text
+        org = M.organisation(record["contact"]["organisation"]) if record.get("contact", {}).get("organisation") else None
+        if org in successors:
+            seen_change += 1
+            name = P.site.label(successors[org]) if successors[org] else "dissolved, with no successor"
+            assert "its duties today" in text or "dissolved" in text, record["id"]
+            assert name in text, (record["id"], name)
+    assert seen_status >= 3 and seen_change >= 1
+
+
+def test_organisation_pages_say_when_it_ended_and_who_carries_its_duties(P, st):
+    rows = library(st, "organisation-successors")
+    for org, _, ended, successor, successor_name, _ in rows:
+        node = P.site.organisations[org]
+        text = html.unescape(body(P.entity(org, [], [], [])))
+        assert "<dt>Ended</dt>" in text and (ended or "date not recorded") in text, node.id
+        assert (successor_name or "dissolved, with no successor") in text, node.id
+        if successor:
+            assert f'href="/organisation/{P.site.organisations[successor].id}"' in text
+            later = html.unescape(body(P.entity(successor, [], [], [])))
+            assert "Took over from" in later or successor in P.site.changes

@@ -27,7 +27,12 @@ Q = {
                "pcmh:theme ?theme }",
     "cases": "SELECT ?c ?title ?summary ?place ?scope ?start WHERE { ?c a pcmh:CaseStudy ; dcterms:title ?title . "
              "OPTIONAL { ?c dcterms:description ?summary } OPTIONAL { ?c dcterms:spatial ?place } "
-             "OPTIONAL { ?c pcmh:scope ?scope } OPTIONAL { ?c schema:startDate ?start } }",
+             "OPTIONAL { ?c pcmh:scope ?scope } OPTIONAL { ?c pcmh:startYear ?start } }",
+    "statuses": "SELECT ?c ?status ?as_of ?source WHERE { ?c a pcmh:CaseStudy ; pcmh:status ?status . "
+                "OPTIONAL { ?c pcmh:statusStatement ?st . OPTIONAL { ?st dcterms:date ?as_of } "
+                "OPTIONAL { ?st prov:wasDerivedFrom ?source } } }",
+    "changes": "SELECT ?o ?date ?successor WHERE { ?o org:changedBy ?ch . OPTIONAL { ?ch dcterms:date ?date } "
+               "OPTIONAL { ?ch org:resultingOrganization ?successor } }",
     "links": "SELECT ?c ?p ?o WHERE { VALUES ?p { pcmh:organisation pcmh:leadOrganisation dcterms:subject "
              "prov:wasDerivedFrom pcmh:flag } ?c a pcmh:CaseStudy ; ?p ?o }",
     "evidence": "SELECT ?c ?lesson ?reason ?origin ?source WHERE { ?c a pcmh:CaseStudy ; pcmh:hasLessonEvidence ?e . "
@@ -66,6 +71,7 @@ class Case:
     flags: list[str] = field(default_factory=list)
     evidence: list[dict] = field(default_factory=list)  # lesson, reason, origin, source
     contact: dict | None = None  # role, url, organisation
+    status: dict | None = None  # status (ontology IRI), as_of, source: running / ended / unknown
 
     @property
     def lessons(self) -> list[str]:
@@ -106,6 +112,11 @@ class Site:
         for place, _, parent, *_ in rows["places"]:
             _link(self.places[place], self.places.get(parent))
         self.organisations = self._nodes(rows["organisations"], "organisation", type=2, url=3, where=4)
+        self.changes: dict[str, dict] = {}  # organisation -> {"date", "successors"}: it ended
+        for o, date, successor in rows["changes"]:
+            change = self.changes.setdefault(o, {"date": date or "", "successors": []})
+            if successor and successor not in change["successors"]:
+                change["successors"].append(successor)
         self.sources = {s: {"title": t, "publisher": p or ""} for s, t, p in rows["sources"]}
         self.cases = self._cases(rows)
         self._inside: dict[str, list[str]] = {}
@@ -151,6 +162,8 @@ class Site:
                 cases[c].evidence.append({"lesson": lesson, "reason": reason or "", "origin": origin, "source": source})
         for c, role, url, org in rows["contacts"]:
             cases[c].contact = {"role": role or "", "url": url, "organisation": org}
+        for c, status, as_of, source in rows["statuses"]:
+            cases[c].status = {"status": status, "as_of": as_of or "", "source": source}
         order = {lesson: n for n, lesson in enumerate(self.lessons)}
         for case in sorted(cases.values(), key=lambda c: (c.title.casefold(), c.iri)):
             case.evidence.sort(key=lambda e: order.get(e["lesson"], len(order)))
@@ -175,6 +188,22 @@ class Site:
         if iri in self.sources:
             return self.sources[iri]["title"]
         return self.terms.get(iri, iri or "")
+
+    def today(self, organisation: str) -> list[str]:
+        """The organisations that carry its duties today, by following every recorded change
+        (as the library's organisation-successors query does): itself if it never changed, none if
+        it was dissolved without a successor."""
+        out, todo, seen = [], [organisation], set()
+        while todo:
+            x = todo.pop(0)
+            if x in seen:
+                continue
+            seen.add(x)
+            if x in self.changes:
+                todo += self.changes[x]["successors"]
+            elif x not in out:
+                out.append(x)
+        return out
 
     def lesson_name(self, iri: str) -> str:
         node = self.lessons[iri]

@@ -36,6 +36,15 @@ def scope_of(site: Site, case: Case) -> str:
 
 # ------------------------------------------------------------------------------ entities
 
+def change_of(site: Site, organisation: str) -> dict | None:
+    """How an organisation that ended lives on: when, and who carries its duties today (none if
+    it was dissolved); None if it has not changed."""
+    change = site.changes.get(organisation)
+    if change is None:
+        return None
+    return {"date": change["date"], "today": site.today(organisation)}
+
+
 def case_view(site: Site, case: Case) -> dict:
     evidence = [{**e, "name": site.label(e["lesson"]),
                  "origin_label": site.label(e["origin"]), "source_title": site.label(e["source"])}
@@ -43,7 +52,12 @@ def case_view(site: Site, case: Case) -> dict:
     contact = dict(case.contact) if case.contact else None
     if contact and contact.get("organisation"):
         contact["organisation_name"] = site.label(contact["organisation"])
-    return {"case": case, "scope": scope_of(site, case), "evidence": evidence, "contact": contact,
+        contact["change"] = change_of(site, contact["organisation"])
+    status = dict(case.status) if case.status else None
+    if status:
+        status["label"] = "not known" if status["status"].endswith("StatusUnknown") else site.label(status["status"])
+        status["source_title"] = site.label(status["source"]) if status["source"] else ""
+    return {"case": case, "scope": scope_of(site, case), "evidence": evidence, "contact": contact, "status": status,
             "places": ([case.place] + site.above(site.places, case.place)) if case.place else [],
             "sources": [(s, site.sources.get(s, {"title": s, "publisher": ""})) for s in case.sources],
             "flags": [site.label(f) for f in case.flags], "similar": site.similar(case.iri, 5),
@@ -91,8 +105,9 @@ def tag_view(site: Site, iri: str) -> dict:
 
 def organisation_view(site: Site, iri: str) -> dict:
     node = site.organisations[iri]
-    return {"node": node, "type": [site.label(t) for t in node.fields["type"]],
-            **listing(site, node.cases, organisation=node.id)}
+    predecessors = [o for o, change in site.changes.items() if iri in change["successors"]]
+    return {"node": node, "type": [site.label(t) for t in node.fields["type"]], "change": change_of(site, iri),
+            "predecessors": predecessors, **listing(site, node.cases, organisation=node.id)}
 
 
 def theme_view(site: Site, iri: str) -> dict:
