@@ -65,7 +65,9 @@ def targets(url: str, dist: Path) -> list[tuple[str, str, str]]:
     rng = random.Random(7)
     for path in rng.sample(iris, min(200, len(iris))):
         out.append(("iri", f"{url}/{path}", rng.choice(["text/html", "text/turtle"])))
-    sparql = url + "/sparql?" + urllib.parse.urlencode
+    def sparql(params: dict) -> str:
+        return url + "/sparql?" + urllib.parse.urlencode(params)
+
     out += [("large", sparql({"query": LARGE}), "application/sparql-results+json")] * 4
     out += [("timeout", sparql({"query": SLOW}), "application/sparql-results+json")]  # 1 in ~220
     return out
