@@ -249,3 +249,30 @@ def test_query_store_reads_the_base_from_the_store(oxigraph_server, tmp_path):
     assert len(got.stdout.splitlines()) > 2 and "http://partner.example/kg/case/" in got.stdout
     wrong = run("--base", "https://w3id.org/pcmh-kg/")  # told the wrong base: refused, not 0 rows
     assert wrong.returncode == 2 and "no lesson" in wrong.stderr
+
+
+def test_a_query_waits_for_a_worker_up_to_the_queue_wait_then_is_told_to_retry(real_dist):
+    """Many clients at once queue for the workers (a wait, not an error) until --queue-wait; the
+    wait is not the query's own time limit."""
+    from pcmh_kg.publish import querypool
+    from pcmh_kg.query import store as store_mod
+
+    settings = querypool.Settings(str(real_dist / store_mod.DUMP), base=BASE)
+    for queue_wait, expect_busy in ((0.5, True), (20.0, False)):
+        pool = querypool.QueryPool(settings, size=1, timeout=2.0, queue_wait=queue_wait)
+        try:
+            hog = threading.Thread(target=lambda p=pool: pytest.raises(querypool.QueryTimeout, p.run,
+                                                                querypool.Job(SLOW, "json", None)), daemon=True)
+            hog.start()
+            time.sleep(0.3)  # the one worker is busy for 2 s
+            t0 = time.monotonic()
+            if expect_busy:
+                with pytest.raises(querypool.PoolBusy):
+                    pool.run(querypool.Job("ASK { ?s ?p ?o }", "json", None))
+                assert time.monotonic() - t0 < 1.5
+            else:
+                answer = pool.run(querypool.Job("ASK { ?s ?p ?o }", "json", None))
+                assert b"true" in answer.body and time.monotonic() - t0 > 1.0  # it waited past the hog's 2 s
+            hog.join(30)
+        finally:
+            pool.close()

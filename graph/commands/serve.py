@@ -43,6 +43,9 @@ def add_arguments(p) -> None:
     p.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="result cap (default: 10000)")
     p.add_argument("--max-bytes", type=int, default=16, metavar="MB",
                    help="result cap in megabytes per answer (default: 16; X-Result-Truncated: true when cut)")
+    p.add_argument("--queue-wait", type=float, default=30.0, metavar="SECONDS",
+                   help="how long a query may wait for a free worker before the client is told to retry "
+                        "(503 with Retry-After; default: 30)")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
     p.add_argument("--worker-memory", type=int, default=2048, metavar="MB",
                    help="address-space limit of each query worker (default: 2048; 0: none)")
@@ -80,8 +83,8 @@ def start(kind, *args, **kwargs):
 
 def run(args) -> int:
     say = Progress(args.quiet)
-    if args.timeout <= 0 or args.max_rows <= 0 or args.workers <= 0 or args.max_bytes <= 0 or args.worker_memory < 0:
-        raise CommandError("--timeout, --max-rows, --max-bytes and --workers must be positive", EXIT_USAGE)
+    if min(args.timeout, args.max_rows, args.workers, args.max_bytes, args.queue_wait) <= 0 or args.worker_memory < 0:
+        raise CommandError("--timeout, --queue-wait, --max-rows, --max-bytes and --workers must be positive", EXIT_USAGE)
     tmp = None
     backend = None
     try:
@@ -107,7 +110,7 @@ def run(args) -> int:
             base = summary["base"]
             say(f"loading {dist / store.DUMP} into {args.workers} query worker(s) ...")
             backend = start(backends.LocalBackend, settings(args, str(dist / store.DUMP), base, dist),
-                            workers=args.workers, timeout=args.timeout)
+                            workers=args.workers, timeout=args.timeout, queue_wait=args.queue_wait)
         cfg = site.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
                           allow_service=args.allow_service, quiet=args.quiet, summary=summary,
                           max_bytes=args.max_bytes << 20)

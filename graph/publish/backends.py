@@ -26,9 +26,11 @@ LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEM
 class LocalBackend:
     """The served dump: a store in this process for IRI lookups, worker processes for SPARQL."""
 
-    def __init__(self, settings: querypool.Settings, *, workers: int, timeout: float, fair_slice: float = 2.0):
+    def __init__(self, settings: querypool.Settings, *, workers: int, timeout: float, fair_slice: float = 2.0,
+                 queue_wait: float | None = None):
         self.store = store_mod.from_dump(Path(settings.dump))
-        self.pool = querypool.QueryPool(settings, size=workers, timeout=timeout, fair_slice=fair_slice)
+        self.pool = querypool.QueryPool(settings, size=workers, timeout=timeout, fair_slice=fair_slice,
+                                        queue_wait=queue_wait)
 
     def inspect(self, text: str, client=None) -> guard.Inspection:
         return self.pool.inspect(text, client)

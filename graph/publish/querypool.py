@@ -186,9 +186,12 @@ class Worker:
 
 class QueryPool:
     def __init__(self, settings: Settings, size: int = 2, timeout: float = 10.0, start_timeout: float = 300.0,
-                 fair_slice: float = 2.0):
+                 fair_slice: float = 2.0, queue_wait: float | None = None):
+        """`queue_wait`: how long a job may wait for a free worker before the client is told to
+        retry (503); by default as long as a query may run."""
         self.ctx = mp.get_context("spawn")  # never fork a process that runs server threads
         self.s, self.timeout, self.start_timeout, self.slice = settings, timeout, start_timeout, fair_slice
+        self.queue_wait = timeout if queue_wait is None else queue_wait
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.busy: set[Worker] = set()
         self.lock = threading.Lock()
@@ -198,11 +201,11 @@ class QueryPool:
             self.idle.put(Worker(self.ctx, settings, start_timeout))
 
     def _take(self, client) -> Worker:
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self.queue_wait
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise PoolBusy("every query worker is busy; try again shortly")
+                raise PoolBusy(f"every query worker stayed busy for {self.queue_wait:g}s; try again shortly")
             try:
                 worker = self.idle.get(timeout=min(left, self.slice))
             except queue.Empty:
