@@ -13,6 +13,10 @@ guide's real themes and lessons (copied from data/guide.yaml):
 
 Organisations that changed: org-b was succeeded by org-d on 2022-07-01; org-c by org-e in 2020-04,
 and org-e by org-d on 2022-07-01 (so org-d is today's successor of both); org-f was dissolved in 2021.
+
+External identifiers (synthetic codes of the right syntax, sourced to example.org): Lambeth and
+Australia have Wikidata items; org-b and org-d ODS codes (org-d a Wikidata item too); the tag
+older-people an exact MeSH match. Everything else has none.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ SUMMARY = ("Synthetic case for the query tests; it describes no real service. " 
 
 TAGS = [
     {"id": "population", "label": "Population", "definition": "Synthetic top tag."},
-    {"id": "older-people", "label": "Older people", "definition": "Synthetic.", "broader": "population"},
+    {"id": "older-people", "label": "Older people", "definition": "Synthetic.", "broader": "population",
+     "mesh": {"id": "D900003", "match": "exact", "source": "https://example.org/ids/mesh"}},
     {"id": "children", "label": "Children", "definition": "Synthetic.", "broader": "population"},
     {"id": "digital", "label": "Digital", "definition": "Synthetic top tag."},
     {"id": "shared-records", "label": "Shared records", "definition": "Synthetic.", "broader": "digital"},
@@ -37,17 +42,20 @@ PLACES = [
     {"id": "england", "name": "England", "type": "nation", "parent": "uk", "lat": 52.0, "long": -1.0},
     {"id": "london", "name": "London", "type": "region", "parent": "england", "lat": 51.5, "long": -0.1},
     {"id": "south-west", "name": "South West", "type": "region", "parent": "england", "lat": 51.0, "long": -3.0},
-    {"id": "lambeth", "name": "Lambeth", "type": "borough", "parent": "london", "lat": 51.46, "long": -0.12},
+    {"id": "lambeth", "name": "Lambeth", "type": "borough", "parent": "london", "lat": 51.46, "long": -0.12,
+     "wikidata": {"id": "Q900001", "source": "https://example.org/ids/lambeth"}},
     {"id": "hackney", "name": "Hackney", "type": "borough", "parent": "london", "lat": 51.55, "long": -0.06},
-    {"id": "australia", "name": "Australia", "type": "country", "iso": "AU", "lat": -25.0, "long": 133.0},
+    {"id": "australia", "name": "Australia", "type": "country", "iso": "AU", "lat": -25.0, "long": 133.0,
+     "wikidata": {"id": "Q900002", "source": "https://example.org/ids/australia"}},
 ]
 ORGS = [
     {"id": "org-a", "name": "Org A", "type": "charity"},
-    {"id": "org-b", "name": "Org B", "type": "nhs-provider",
+    {"id": "org-b", "name": "Org B", "type": "nhs-provider", "ods": {"code": "XB1", "source": "https://example.org/ids/ods"},
      "succeeded_by": {"organisation": "org-d", "date": "2022-07-01", "source": "https://example.org/change/icbs"}},
     {"id": "org-c", "name": "Org C", "type": "local-government",
      "succeeded_by": {"organisation": "org-e", "date": "2020-04", "source": "https://example.org/change/c"}},
-    {"id": "org-d", "name": "Org D", "type": "nhs-commissioner"},
+    {"id": "org-d", "name": "Org D", "type": "nhs-commissioner", "ods": {"code": "XD1", "source": "https://example.org/ids/ods"},
+     "wikidata": {"id": "Q900004", "source": "https://example.org/ids/org-d"}},
     {"id": "org-e", "name": "Org E", "type": "nhs-commissioner",
      "succeeded_by": [{"organisation": "org-d", "date": "2022-07-01",
                        "source": ["https://example.org/change/e", "https://example.org/change/icbs"]}]},

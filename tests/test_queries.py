@@ -89,6 +89,23 @@ EXPECTED = {
         ("organisation/org-b", "Org B", "2022-07-01", "organisation/org-d", "Org D", "2"),
         ("organisation/org-c", "Org C", "2020-04", "organisation/org-d", "Org D", "2"),
         ("organisation/org-f", "Org F", "2021", "", "", "1")],
+    ("entities-without-identifier", ()): [
+        ("NHS organisation", "organisation/org-e", "Org E", "NHS ODS code"),
+        ("place", "place/england", "England", "Wikidata item"),
+        ("place", "place/hackney", "Hackney", "Wikidata item"),
+        ("place", "place/london", "London", "Wikidata item"),
+        ("place", "place/south-west", "South West", "Wikidata item"),
+        ("place", "place/uk", "United Kingdom", "Wikidata item"),
+        ("tag", "tag/children", "Children", "MeSH descriptor or Wikidata item"),
+        ("tag", "tag/digital", "Digital", "MeSH descriptor or Wikidata item"),
+        ("tag", "tag/population", "Population", "MeSH descriptor or Wikidata item"),
+        ("tag", "tag/shared-records", "Shared records", "MeSH descriptor or Wikidata item")],
+    ("case-wikidata-ods", ()): [
+        ("case/syn-a", "Synthetic A", "Lambeth", "http://www.wikidata.org/entity/Q900001", "", ""),
+        ("case/syn-b", "Synthetic B", "Hackney", "", "Org B", "XB1"),
+        ("case/syn-c", "Synthetic C", "Australia", "http://www.wikidata.org/entity/Q900002", "Org B", "XB1"),
+        ("case/syn-d", "Synthetic D", "South West", "", "", ""),
+        ("case/syn-e", "Synthetic E", "England", "", "", "")],
     ("sources-for-case", ("case=syn-a",)): [
         (S1, "Source A1", "example.org", "1"), (S1, "Source A1", "example.org", "2"),
         (S1, "Source A1", "example.org", "6"), (S2, "Source A2", "example.org", "2"),

@@ -51,6 +51,17 @@ PREFIXES = {
 }
 
 ONS_GEOGRAPHY = "http://statistics.data.gov.uk/id/statistical-geography/"
+
+# External identifier schemes: scheme -> (the identifier system, written as schema:propertyID,
+# and the namespace that makes a code an IRI, or None where the code has no IRI of its own).
+# ODS uses the FHIR identifier system of NHS England; the others use their own namespaces.
+ID_SYSTEMS = {
+    "wikidata": ("http://www.wikidata.org/entity/", "http://www.wikidata.org/entity/"),
+    "ods": ("https://fhir.nhs.uk/Id/ods-organization-code", None),
+    "ror": ("https://ror.org/", "https://ror.org/"),
+    "mesh": ("http://id.nlm.nih.gov/mesh/", "http://id.nlm.nih.gov/mesh/"),
+}
+ID_LABELS = {"wikidata": "Wikidata item", "ods": "NHS ODS code", "ror": "ROR id", "mesh": "MeSH descriptor"}
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

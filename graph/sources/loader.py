@@ -371,6 +371,25 @@ def _check_succession_cycles(orgs: dict, items, problems: list[Problem]) -> None
             todo.extend((s["organisation"], path) for s in orgs[oid][1]["succeeded_by"])
 
 
+def _check_identifiers_unique(groups, problems: list[Problem]) -> None:
+    """One external identifier names one entity: the same Wikidata item, ODS code, ROR id or MeSH
+    descriptor given to two places, organisations or tags is a mistake in one of them. (Tags may
+    share a closeMatch: only exact matches and sameAs links must be unique.)"""
+    seen: dict = {}
+    for key, items in groups:
+        for display, text, i, record, _ in items:
+            for field_key in ("wikidata", "ods", "ror", "mesh"):
+                ident = record.get(field_key)
+                if not ident or ident.get("match") == "close":
+                    continue
+                token = (ident["scheme"], ident["code"])
+                if token in seen:
+                    problems.append(_where(display, text, (key, i, field_key),
+                                           f"{ident['scheme']} {ident['code']} is also given to '{seen[token]}'"))
+                else:
+                    seen[token] = record["id"]
+
+
 class Framework:
     """The guide, tags, places and organisations of a data directory, and their ids."""
 
@@ -463,6 +482,7 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
             data.sources.setdefault(source["url"], source)
     _check_succession_cycles(orgs, org_items, problems)
     data.organisations = [record for _, record in orgs.values()]
+    _check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
     if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
         problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
                                 f"unknown organisation '{data.guide['publisher']}'"))

@@ -21,6 +21,13 @@ GSS = re.compile(r"^[EKNSW]\d{8}$")
 ISO2 = re.compile(r"^[A-Z]{2}$")
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 DATE_YEARS = (1900, 2100)
+WIKIDATA = re.compile(r"^Q[1-9]\d*$")
+ODS = re.compile(r"^[A-Z0-9]{3,6}$")
+ROR = re.compile(r"^0[a-hj-km-np-tv-z0-9]{6}\d{2}$")
+MESH = re.compile(r"^D\d{6}(?:\d{3})?$")
+MATCHES = ("exact", "close")
+# Document mirrors are not sources (the project's rules): identifiers must come from the publisher.
+MIRROR_HOSTS = ("readkong.", "vdocuments.", "docslib.", "scribd.", "yumpu.", "slideshare.")
 LESSON_NUMBERS = range(1, 11)
 SUMMARY_WORDS = (40, 120)
 REASON_MAX = 200
@@ -360,7 +367,7 @@ def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[t
 
 
 def check_place(raw, path: tuple, c: Checker) -> dict | None:
-    m = c.mapping(raw, path, {"id", "name", "type", "parent", "gss", "iso", "lat", "long", "sources"},
+    m = c.mapping(raw, path, {"id", "name", "type", "parent", "gss", "iso", "lat", "long", "sources", "wikidata"},
                   {"id", "name", "type", "lat", "long"})
     if m is None:
         return None
@@ -374,6 +381,7 @@ def check_place(raw, path: tuple, c: Checker) -> dict | None:
         "lat": c.number(m.get("lat"), path + ("lat",), -90, 90),
         "long": c.number(m.get("long"), path + ("long",), -180, 180),
         "sources": c.sources(m.get("sources"), path + ("sources",), min_items=0),
+        "wikidata": external_id(c, m.get("wikidata"), path + ("wikidata",), "wikidata"),
     }
     gss = m.get("gss")
     if gss is not None:
@@ -399,7 +407,8 @@ DISSOLUTION_FIELDS = {"date", "source"}
 
 
 def check_organisation(raw, path: tuple, c: Checker) -> dict | None:
-    m = c.mapping(raw, path, {"id", "name", "type", "homepage", "place", "succeeded_by", "dissolved"},
+    m = c.mapping(raw, path, {"id", "name", "type", "homepage", "place", "succeeded_by", "dissolved",
+                              "ods", "ror", "wikidata"},
                   {"id", "name", "type"})
     if m is None:
         return None
@@ -411,6 +420,9 @@ def check_organisation(raw, path: tuple, c: Checker) -> dict | None:
         "place": c.slug(m.get("place"), path + ("place",)),
         "succeeded_by": [],
         "dissolved": None,
+        "ods": external_id(c, m.get("ods"), path + ("ods",), "ods"),
+        "ror": external_id(c, m.get("ror"), path + ("ror",), "ror"),
+        "wikidata": external_id(c, m.get("wikidata"), path + ("wikidata",), "wikidata"),
     }
     # succeeded_by: one successor, or a list when the organisation's duties passed to several
     raw_succ = m.get("succeeded_by")
@@ -453,7 +465,8 @@ def check_organisation(raw, path: tuple, c: Checker) -> dict | None:
 
 
 def check_tag(raw, path: tuple, c: Checker) -> dict | None:
-    m = c.mapping(raw, path, {"id", "label", "definition", "broader"}, {"id", "label", "definition"})
+    m = c.mapping(raw, path, {"id", "label", "definition", "broader", "mesh", "wikidata"},
+                  {"id", "label", "definition"})
     if m is None:
         return None
     return {
@@ -461,4 +474,43 @@ def check_tag(raw, path: tuple, c: Checker) -> dict | None:
         "label": c.text(m.get("label"), path + ("label",), max_len=100, one_line=True),
         "definition": c.text(m.get("definition"), path + ("definition",), max_len=400),
         "broader": c.slug(m.get("broader"), path + ("broader",)),
+        "mesh": external_id(c, m.get("mesh"), path + ("mesh",), "mesh", match=True),
+        "wikidata": external_id(c, m.get("wikidata"), path + ("wikidata",), "wikidata", match=True),
     }
+
+
+# External identifiers: scheme -> (YAML key of the code, its syntax, an example, what it is).
+ID_SCHEMES = {
+    "wikidata": ("id", WIKIDATA, "Q202059", "a Wikidata item id"),
+    "ods": ("code", ODS, "RV5", "an NHS ODS organisation code (3 to 6 capitals or digits)"),
+    "ror": ("id", ROR, "0abcdef12", "a ROR id (9 characters: 0, six of 0-9 a-z without i l o u, two digits)"),
+    "mesh": ("id", MESH, "D003866", "a MeSH descriptor id (D and six or nine digits)"),
+}
+
+
+def external_id(c: Checker, value, path: tuple, scheme: str, *, match: bool = False) -> dict | None:
+    """An external identifier read from a page: `{<id|code>: ..., source: <url>}` (and, on tags,
+    `match: exact|close`). Its syntax is checked, and so is its source: a web page, not a mirror."""
+    if value is None:
+        return None
+    key, pattern, example, what = ID_SCHEMES[scheme]
+    allowed = {key, "source"} | ({"match"} if match else set())
+    m = c.mapping(value, path, allowed, allowed)
+    if m is None:
+        return None
+    code = m.get(key)
+    if code is not None and (not isinstance(code, str) or not pattern.match(code)):
+        shown = repr(code) if isinstance(code, str) else _type_name(code)
+        c.err(path + (key,), f"must be {what} such as {example}, got {shown}")
+        code = None
+    source = c.url(m.get("source"), path + ("source",))
+    if source is not None and any(h in urlsplit(source).netloc.lower() for h in MIRROR_HOSTS):
+        c.err(path + ("source",), "is a document mirror; cite the page of the original publisher")
+        source = None
+    how = c.enum(m.get("match"), path + ("match",), MATCHES) if match else None
+    if code is None or source is None or (match and how is None):
+        return None
+    out = {"scheme": scheme, "code": code, "source": source}
+    if match:
+        out["match"] = how
+    return out

@@ -16,6 +16,8 @@ from pcmh_kg.model.vocab import (
     FOAF,
     GEO,
     GSP,
+    ID_LABELS,
+    ID_SYSTEMS,
     ONS_GEOGRAPHY,
     ORG,
     ORGANISATION_TYPES,
@@ -152,6 +154,41 @@ def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
     return t.triples
 
 
+def identifier_links(add, entity: str, idents) -> None:
+    """An entity's external identifiers: its direct link to each identifier's IRI (schema:sameAs,
+    or skos:exactMatch / skos:closeMatch on tags) and schema:identifier to each identifier node."""
+    for ident in idents:
+        if not ident:
+            continue
+        namespace = ID_SYSTEMS[ident["scheme"]][1]
+        if namespace:
+            target = iri(namespace + ident["code"])
+            if ident.get("match"):
+                add(entity, SKOS + ("exactMatch" if ident["match"] == "exact" else "closeMatch"), target)
+            else:
+                add(entity, SCHEMA + "sameAs", target)
+        add(entity, SCHEMA + "identifier", iri(f"{entity}/identifier/{ident['scheme']}"))
+
+
+def identifier_nodes(add, entity: str, idents) -> None:
+    """Each identifier as a schema:PropertyValue node <entity>/identifier/<scheme> that keeps the
+    page it was read from (prov:wasDerivedFrom). A direct link's source is the source of the
+    identifier node whose schema:url is the link's target: no reification needed."""
+    for ident in idents:
+        if not ident:
+            continue
+        system, namespace = ID_SYSTEMS[ident["scheme"]]
+        node = f"{entity}/identifier/{ident['scheme']}"
+        add(node, RDF + "type", iri(SCHEMA + "PropertyValue"))
+        add(node, RDF + "type", iri(PCMH + "ExternalIdentifier"))
+        add(node, RDFS + "label", text(f"{ID_LABELS[ident['scheme']]} {ident['code']}", None))
+        add(node, SCHEMA + "propertyID", text(system, None))
+        add(node, SCHEMA + "value", text(ident["code"], None))
+        if namespace:
+            add(node, SCHEMA + "url", iri(namespace + ident["code"]))
+        add(node, PROV + "wasDerivedFrom", iri(ident["source"]))
+
+
 def framework_triples(data, m: Minter) -> list[tuple]:
     """The guide, its topics, themes and lessons, the tag scheme, places and organisations."""
     t = Lines()
@@ -236,6 +273,9 @@ def framework_triples(data, m: Minter) -> list[tuple]:
             add(ti, SKOS + "topConceptOf", iri(m.scheme("tags")))
         for child in narrower.get(tag["id"], ()):
             add(ti, SKOS + "narrower", iri(m.tag(child)))
+        idents = (tag.get("mesh"), tag.get("wikidata"))
+        identifier_links(add, ti, idents)
+        identifier_nodes(add, ti, idents)
 
     for place in data.places:
         pi = m.place(place["id"])
@@ -259,6 +299,8 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         add(pi, GSP + "hasGeometry", iri(pi + "/geometry"))
         for url in place["source_urls"]:
             add(pi, RDFS + "seeAlso", iri(url))
+        identifier_links(add, pi, (place.get("wikidata"),))
+        identifier_nodes(add, pi, (place.get("wikidata"),))
         geom = pi + "/geometry"
         add(geom, RDF + "type", iri(GSP + "Geometry"))
         wkt = f"POINT({decimal_lexical(place['long'])} {decimal_lexical(place['lat'])})"
@@ -280,6 +322,9 @@ def framework_triples(data, m: Minter) -> list[tuple]:
             add(oi, SCHEMA + "url", iri(org["homepage"]))
         if org["place"]:
             add(oi, SCHEMA + "location", iri(m.place(org["place"])))
+        idents = tuple(org.get(scheme) for scheme in ("ods", "ror", "wikidata"))
+        identifier_links(add, oi, idents)
+        identifier_nodes(add, oi, idents)
         if org.get("succeeded_by") or org.get("dissolved"):
             add(oi, ORG + "changedBy", iri(oi + "/change"))
         for pred in predecessors.get(org["id"], ()):
