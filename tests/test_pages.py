@@ -231,3 +231,16 @@ def test_organisation_pages_say_when_it_ended_and_who_carries_its_duties(P, st):
             assert f'href="/organisation/{P.site.organisations[successor].id}"' in text
             later = html.unescape(body(P.entity(successor, [], [], [])))
             assert "Took over from" in later or successor in P.site.changes
+
+
+def test_place_and_organisation_pages_show_each_external_identifier_with_its_source(P, st):
+    rows = [(e, code, url, source) for e, code, url, source in (
+        [None if t is None else t.value for t in row] for row in st.query(
+            "PREFIX schema: <http://schema.org/> PREFIX prov: <http://www.w3.org/ns/prov#> "
+            "SELECT ?e ?code ?url ?source WHERE { ?e schema:identifier ?id . ?id schema:value ?code ; "
+            "prov:wasDerivedFrom ?source OPTIONAL { ?id schema:url ?url } }"))]
+    assert len(rows) > 50
+    for e, code, url, source in rows:
+        text = body(P.entity(e, [], [], []))
+        shown = f'<a href="{url}" rel="noopener">{code}</a>' if url else f"{code}"
+        assert shown in text and f'<a href="{html.escape(source)}" rel="noopener">its source</a>' in text, (e, code)

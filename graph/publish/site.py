@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pcmh_kg.analysis import network
-from pcmh_kg.model.vocab import PCMH, PREFIXES
+from pcmh_kg.model.vocab import ID_LABELS, ID_SYSTEMS, PCMH, PREFIXES
 
 _PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
@@ -51,6 +51,10 @@ Q = {
                      "OPTIONAL { ?o schema:location ?where } }",
     "sources": "SELECT ?s ?title ?publisher WHERE { ?s a schema:CreativeWork ; dcterms:title ?title . "
                "OPTIONAL { ?s schema:publisher ?publisher } }",
+    "identifiers": "SELECT ?e ?system ?code ?url ?source ?match WHERE { ?e schema:identifier ?id . "
+                   "?id schema:propertyID ?system ; schema:value ?code . OPTIONAL { ?id schema:url ?url } "
+                   "OPTIONAL { ?id prov:wasDerivedFrom ?source } "
+                   "OPTIONAL { ?e ?match ?url FILTER(?match IN (skos:exactMatch, skos:closeMatch)) } }",
     "terms": "SELECT ?x ?label WHERE { ?x rdfs:label ?label FILTER(STRSTARTS(STR(?x), STR(pcmh:))) }",
 }
 
@@ -118,6 +122,12 @@ class Site:
             if successor and successor not in change["successors"]:
                 change["successors"].append(successor)
         self.sources = {s: {"title": t, "publisher": p or ""} for s, t, p in rows["sources"]}
+        systems = {system: ID_LABELS[scheme] for scheme, (system, _) in ID_SYSTEMS.items()}
+        self.identifiers: dict[str, list[dict]] = {}  # entity -> its external identifiers, each with its source
+        for e, system, code, url, source, match in sorted(rows["identifiers"], key=lambda r: (r[0], r[1])):
+            self.identifiers.setdefault(e, []).append({
+                "system": systems.get(system, system), "code": code, "url": url, "source": source,
+                "match": {PREFIXES["skos"] + "exactMatch": "exact match", PREFIXES["skos"] + "closeMatch": "close match"}.get(match)})
         self.cases = self._cases(rows)
         self._inside: dict[str, list[str]] = {}
         self.evidence = network.Evidence(

@@ -91,6 +91,7 @@ def place_view(site: Site, iri: str) -> dict:
     inside = site.cases_under(site.places, iri)
     children = sorted(node.children, key=lambda c: site.places[c].label.casefold())
     return {"node": node, "above": site.above(site.places, iri), "direct": len(node.cases),
+            "identifiers": site.identifiers.get(iri, []),
             "children": [(c, len(site.cases_under(site.places, c))) for c in children],
             "kinds": [site.label(k) for k in node.fields["types"]],
             **listing(site, inside, place=node.id)}
@@ -99,6 +100,7 @@ def place_view(site: Site, iri: str) -> dict:
 def tag_view(site: Site, iri: str) -> dict:
     node = site.tags[iri]
     return {"node": node, "above": site.above(site.tags, iri), "direct": len(node.cases),
+            "identifiers": site.identifiers.get(iri, []),
             "narrower": [(c, len(site.cases_under(site.tags, c))) for c in node.children],
             **listing(site, site.cases_under(site.tags, iri), tag=node.id)}
 
@@ -107,6 +109,7 @@ def organisation_view(site: Site, iri: str) -> dict:
     node = site.organisations[iri]
     predecessors = [o for o, change in site.changes.items() if iri in change["successors"]]
     return {"node": node, "type": [site.label(t) for t in node.fields["type"]], "change": change_of(site, iri),
+            "identifiers": site.identifiers.get(iri, []),
             "predecessors": predecessors, **listing(site, node.cases, organisation=node.id)}
 
 
