@@ -192,7 +192,13 @@ def identifier_nodes(add, entity: str, idents) -> None:
 def framework_triples(data, m: Minter) -> list[tuple]:
     """The guide, its topics, themes and lessons, the tag scheme, places and organisations."""
     t = Lines()
-    add = t.add
+    for part in (_guide_triples, _tag_triples, _place_triples, _organisation_triples, _agent_triples):
+        part(t.add, data, m)
+    return t.triples
+
+
+def _guide_triples(add, data, m: Minter) -> None:
+    """The guide as a report, and its topics, themes and lessons as SKOS concepts in its schemes."""
     g = data.guide
     gi = m.guide(g["id"])
     add(gi, RDF + "type", iri(PCMH + "Guide"))
@@ -255,6 +261,9 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         add(li, PCMH + "theme", iri(m.theme(lesson["theme"])))
         add(li, SKOS + "broader", iri(m.theme(lesson["theme"])))
 
+
+def _tag_triples(add, data, m: Minter) -> None:
+    """The tag scheme: each tag a SKOS concept with its broader and narrower tags."""
     narrower: dict[str, list[str]] = {}
     for tag in data.tags:
         if tag["broader"]:
@@ -277,6 +286,9 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         identifier_links(add, ti, idents)
         identifier_nodes(add, ti, idents)
 
+
+def _place_triples(add, data, m: Minter) -> None:
+    """Places with their codes, containing place, point geometry and external identifiers."""
     for place in data.places:
         pi = m.place(place["id"])
         add(pi, RDF + "type", iri(PCMH + "Place"))
@@ -306,6 +318,9 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         wkt = f"POINT({decimal_lexical(place['long'])} {decimal_lexical(place['lat'])})"
         add(geom, GSP + "asWKT", typed(wkt, GSP + "wktLiteral"))
 
+
+def _organisation_triples(add, data, m: Minter) -> None:
+    """Organisations, their external identifiers and the ORG change events that ended some."""
     names = {org["id"]: org["name"] for org in data.organisations}
     predecessors: dict[str, list[str]] = {}
     for org in data.organisations:
@@ -356,6 +371,9 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         for url in sources:  # not prov:wasDerivedFrom, whose domain prov:Entity is disjoint with prov:Activity
             add(ev, DCTERMS + "source", iri(url))
 
+
+def _agent_triples(add, data, m: Minter) -> None:
+    """The project's own agents: the curators and the developers."""
     cur = m.curators
     add(cur, RDF + "type", iri(PROV + "Agent"))
     add(cur, RDFS + "label", text("pcmh-kg curators"))
@@ -363,7 +381,6 @@ def framework_triples(data, m: Minter) -> list[tuple]:
     add(dev, RDF + "type", iri(PROV + "Agent"))
     add(dev, RDF + "type", iri(FOAF + "Organization"))
     add(dev, RDFS + "label", text("pcmh-kg developers"))
-    return t.triples
 
 
 def source_triples(sources) -> list[tuple]:
