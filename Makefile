@@ -4,8 +4,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# rapper: independent RDF parser; chromium + driver: page tests; virtuoso: partner-store tests
-APT_PACKAGES := raptor2-utils chromium chromium-driver virtuoso-opensource-7-bin
+# rapper: independent RDF parser; chromium + driver: page tests; virtuoso: partner-store tests;
+# Java: the OWL reasoner HermiT (bundled with owlready2) in tests/test_reasoner.py
+APT_PACKAGES := raptor2-utils chromium chromium-driver virtuoso-opensource-7-bin default-jre-headless
 
 .PHONY: build test test-oldest setup system-deps bench clean
 

@@ -9,7 +9,7 @@ import pytest
 
 from pcmh_kg.build import pipeline as build
 
-pytest_plugins = ["stores"]  # the real SPARQL stores: oxigraph_server, virtuoso (tests/stores.py)
+pytest_plugins = ["stores", "sites"]  # real SPARQL stores (tests/stores.py); a served build, `site` (tests/sites.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

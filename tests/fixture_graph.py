@@ -3,12 +3,16 @@
 Five synthetic cases (A-E) over a synthetic framework of tags, places and organisations, with the
 guide's real themes and lessons (copied from data/guide.yaml):
 
-  case  place        scope          lessons   tags                        orgs          started
-  A     lambeth      london         1, 2, 6   older-people, shared-records org-a         2016 + began-after-guide
-  B     hackney      london         6         children                    org-a, org-b  2010
-  C     australia    international  8, 9      older-people, shared-records org-b         2015
-  D     south-west   national       2, 8      older-people                org-c, org-a  -
-  E     england      national       10        digital                     org-c         -
+  case  place        scope          lessons   tags                        orgs          started  status
+  A     lambeth      london         1, 2, 6   older-people, shared-records org-a         2016 +   running (2026-11-30)
+  B     hackney      london         6         children                    org-a, org-b  2010     -
+  C     australia    international  8, 9      older-people, shared-records org-b         2015     ended (2015-12)
+  D     south-west   national       2, 8      older-people                org-c, org-a  -        -
+  E     england      national       10        digital                     org-c, org-f  -        -
+  (+ A is flagged began-after-guide; a case without a status is unknown)
+
+Organisations that changed: org-b was succeeded by org-d on 2022-07-01; org-c by org-e in 2020-04,
+and org-e by org-d on 2022-07-01 (so org-d is today's successor of both); org-f was dissolved in 2021.
 """
 
 from __future__ import annotations
@@ -39,13 +43,22 @@ PLACES = [
 ]
 ORGS = [
     {"id": "org-a", "name": "Org A", "type": "charity"},
-    {"id": "org-b", "name": "Org B", "type": "nhs-provider"},
-    {"id": "org-c", "name": "Org C", "type": "local-government"},
+    {"id": "org-b", "name": "Org B", "type": "nhs-provider",
+     "succeeded_by": {"organisation": "org-d", "date": "2022-07-01", "source": "https://example.org/change/icbs"}},
+    {"id": "org-c", "name": "Org C", "type": "local-government",
+     "succeeded_by": {"organisation": "org-e", "date": "2020-04", "source": "https://example.org/change/c"}},
+    {"id": "org-d", "name": "Org D", "type": "nhs-commissioner"},
+    {"id": "org-e", "name": "Org E", "type": "nhs-commissioner",
+     "succeeded_by": [{"organisation": "org-d", "date": "2022-07-01",
+                       "source": ["https://example.org/change/e", "https://example.org/change/icbs"]}]},
+    {"id": "org-f", "name": "Org F", "type": "charity",
+     "dissolved": {"date": 2021, "source": "https://example.org/change/f"}},
     {"id": "london-mental-health-scn", "name": "Synthetic publisher", "type": "network"},
 ]
 
 
-def _case(key, place, scope, lessons, tags, orgs, started=None, flags=None, lesson_sources=None, n_sources=1):
+def _case(key, place, scope, lessons, tags, orgs, started=None, flags=None, lesson_sources=None, n_sources=1,
+          status=None):
     cid = f"syn-{key.lower()}"
     sources = [{"url": f"https://example.org/{cid}/source-{i}", "title": f"Source {key}{i}",
                 "publisher": "example.org"} for i in range(1, n_sources + 1)]
@@ -62,16 +75,20 @@ def _case(key, place, scope, lessons, tags, orgs, started=None, flags=None, less
         record["started"] = started
     if flags:
         record["flags"] = flags
+    if status:
+        record["status"] = {"value": status[0], "as_of": status[1], "source": sources[0]["url"]}
     return record
 
 
 CASES = [
     _case("A", "lambeth", "london", [1, 2, 6], ["older-people", "shared-records"], ["org-a"], 2016,
-          ["began-after-guide"], {1: "https://example.org/syn-a/source-1"}, n_sources=2),
+          ["began-after-guide"], {1: "https://example.org/syn-a/source-1"}, n_sources=2,
+          status=("running", "2026-11-30")),
     _case("B", "hackney", "london", [6], ["children"], ["org-a", "org-b"], 2010),
-    _case("C", "australia", "international", [8, 9], ["older-people", "shared-records"], ["org-b"], 2015),
+    _case("C", "australia", "international", [8, 9], ["older-people", "shared-records"], ["org-b"], 2015,
+          status=("ended", "2015-12")),
     _case("D", "south-west", "national", [2, 8], ["older-people"], ["org-c", "org-a"]),
-    _case("E", "england", "national", [10], ["digital"], ["org-c"]),
+    _case("E", "england", "national", [10], ["digital"], ["org-c", "org-f"]),
 ]
 
 

@@ -17,7 +17,7 @@ from conftest import DATA, ROOT, have
 
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.build import shapes
-from pcmh_kg.model.vocab import PCMH, SKOS
+from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PCMH, SCHEMA, SCOPES, SKOS, STATUSES
 from pcmh_kg.sinks import registry
 from pcmh_kg.sources import loader
 
@@ -224,7 +224,12 @@ def test_counts_match_the_yaml(real_dist):
     assert classes[PCMH + "Place"] == n_places
     assert classes["http://schema.org/Organization"] == n_orgs
     assert classes[PCMH + "LessonEvidence"] == links
-    assert classes[SKOS + "Concept"] == n_tags
+    # tags, the guide's 7 topics, 3 themes and 10 lessons, and the ontology's controlled values all state
+    # skos:Concept themselves (not only through rdfs:subClassOf), for stores without inference
+    controlled = len(ORIGINS) + len(SCOPES) + len(FLAGS) + len(ORGANISATION_TYPES) + len(STATUSES)
+    assert classes[SKOS + "Concept"] == n_tags + 7 + 3 + 10 + controlled
+    assert classes[SCHEMA + "Place"] == classes["http://purl.org/dc/terms/Location"] == n_places
+    assert classes["http://www.w3.org/ns/org#Organization"] == n_orgs
 
 
 def test_void_describes_the_dumps_truthfully(real_dist):

@@ -13,7 +13,7 @@ from fixture_graph import write_fixture
 
 from pcmh_kg.cli import main
 from pcmh_kg.model.vocab import DEFAULT_BASE, Minter
-from pcmh_kg.query import catalogue, sparql, store
+from pcmh_kg.query import catalogue, results, sparql, store
 
 LT = {lesson["number"]: lesson["title"] for lesson in yaml.safe_load((DATA / "guide.yaml").read_text())["lessons"]}
 TT = {1: "Community based mental health care", 2: "Accessible mental health services",
@@ -79,8 +79,15 @@ EXPECTED = {
                                                                 ("place/south-west", "South West")],
     ("organisations-behind-cases", ()): [("organisation/org-a", "Org A", "3"), ("organisation/org-b", "Org B", "2"),
                                          ("organisation/org-c", "Org C", "2")],
-    ("contacts-for-lesson", ()): [("case/syn-a", "Synthetic A", "Org A", "Role A", "https://example.org/syn-a/contact")],
+    ("contacts-for-lesson", ()): [("case/syn-a", "Synthetic A", "Org A", "Role A", "https://example.org/syn-a/contact", "Org A")],
+    ("contacts-for-lesson", ("lesson=8",)): [  # C's contact org-b and D's org-c both passed to org-d
+        ("case/syn-c", "Synthetic C", "Org B", "Role C", "https://example.org/syn-c/contact", "Org D"),
+        ("case/syn-d", "Synthetic D", "Org C", "Role D", "https://example.org/syn-d/contact", "Org D")],
     ("cases-after-guide", ()): [("case/syn-a", "Synthetic A", "2016"), ("case/syn-c", "Synthetic C", "2015")],
+    ("organisation-successors", ()): [
+        ("organisation/org-b", "Org B", "2022-07-01", "organisation/org-d", "Org D", "2"),
+        ("organisation/org-c", "Org C", "2020-04", "organisation/org-d", "Org D", "2"),
+        ("organisation/org-f", "Org F", "2021", "", "", "1")],
     ("sources-for-case", ("case=syn-a",)): [
         (S1, "Source A1", "example.org", "1"), (S1, "Source A1", "example.org", "2"),
         (S1, "Source A1", "example.org", "6"), (S2, "Source A2", "example.org", "2"),
@@ -98,7 +105,7 @@ def rows_of(st, name, params=()):
     query = catalogue.load_catalogue()[name]
     text = sparql.with_bindings(query.text, sparql.bind(query, sparql.parse_params(list(params)), Minter()))
     result = sparql.run_local(st, text)
-    return [tuple(sparql.shorten(t, DEFAULT_BASE) for t in row) for row in result.rows]
+    return [tuple(results.shorten(t, DEFAULT_BASE) for t in row) for row in result.rows]
 
 
 @pytest.mark.parametrize("name,params", list(EXPECTED), ids=[f"{n}{'[' + ','.join(p) + ']' if p else ''}" for n, p in EXPECTED])

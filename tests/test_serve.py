@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from sites import BASE, MAX_ROWS, SERVED, get, q
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import server
-from pcmh_kg.query import catalogue, sparql, store
+from pcmh_kg.query import catalogue, results, sparql, store
 
-BASE = "https://w3id.org/pcmh-kg/"
-MAX_ROWS = 5000
-SERVED: list[Path] = []  # the dist the site fixture serves
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 7k^3 rows: never finishes
 
 
@@ -32,38 +27,7 @@ def embedded(real_dist):
     return store.from_dump(real_dist / store.DUMP)
 
 
-@pytest.fixture(scope="module")
-def site(real_dist, tmp_path_factory):
-    real_dist = Path(shutil.copytree(real_dist, tmp_path_factory.mktemp("served") / "dist"))  # the shared build stays as built
-    (real_dist / "explorer.html").write_text("<!doctype html><title>explorer</title><p>explorer page</p>")
-    backend = server.LocalBackend(real_dist / store.DUMP, workers=2, timeout=3.0, max_rows=MAX_ROWS)
-    cfg = server.Config(base=BASE, dist=real_dist, timeout=3.0, max_rows=MAX_ROWS, quiet=True,
-                        summary=json.loads((real_dist / "build.json").read_text()))
-    httpd, _ = server.serve_in_thread(server.App(backend, cfg))
-    SERVED[:] = [real_dist]
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", backend
-    httpd.shutdown()
-    httpd.server_close()
-    backend.close()
-
-
-def get(url, accept=None, data=None, headers=None):
-    h = dict(headers or {})
-    if accept:
-        h["Accept"] = accept
-    req = urllib.request.Request(url, data=data, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
-def q(url, text, accept="application/sparql-results+json"):
-    return get(url + "/sparql?" + urllib.parse.urlencode({"query": text}), accept)
-
-
-def multiset(r: sparql.Results):
+def multiset(r: results.Results):
     return Counter(tuple(None if t is None else str(t) for t in row) for row in r.rows)
 
 
@@ -77,7 +41,7 @@ def test_every_catalogue_query_over_http_matches_the_embedded_engine(site, embed
     expected = multiset(sparql.run_local(embedded, text))
     status, headers, body = get(f"{url}/queries/{name}", "application/sparql-results+json")
     assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
-    assert multiset(sparql.results_from_json(json.loads(body))) == expected
+    assert multiset(results.from_json(json.loads(body))) == expected
     assert multiset(sparql.run_remote(url + "/sparql", text)) == expected  # POST form, as `pcmh-kg query --store`
 
 

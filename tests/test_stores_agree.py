@@ -12,7 +12,7 @@ import pytest
 
 from pcmh_kg.model.vocab import XSD, Minter
 from pcmh_kg.publish import push
-from pcmh_kg.query import catalogue, sparql, store
+from pcmh_kg.query import catalogue, results, sparql, store
 
 pytestmark = pytest.mark.store
 GRAPH = "https://w3id.org/pcmh-kg/"
@@ -42,7 +42,7 @@ def normal(t):
     return ("typed", t.value, dt)
 
 
-def rows(r: sparql.Results) -> Counter:
+def rows(r: results.Results) -> Counter:
     assert r.kind == "select", r.kind
     return Counter(tuple(normal(t) for t in row) for row in r.rows)
 
@@ -69,7 +69,7 @@ def test_catalogue_query_agrees(name, store_name, embedded, pushed):
     text = bound(QUERIES[name])
     expected = rows(sparql.run_local(embedded, text))
     endpoint, graph = pushed[store_name]
-    got = rows(sparql.run_remote(endpoint, text, graph=graph, timeout=120))
+    got = rows(sparql.run_remote(endpoint, text, default_graphs=[graph] if graph else (), timeout=120))
     missing, extra = expected - got, got - expected
     assert not missing and not extra, (
         f"{name} on {store_name}: {sum(missing.values())} row(s) missing, e.g. {list(missing)[:2]}; "

@@ -25,7 +25,7 @@ PREFIX vcard: <http://www.w3.org/2006/vcard/ns#>
 
 Q_CASES = PREFIXES + """SELECT ?case ?summary ?scope ?started ?lead WHERE {
   ?case a pcmh:CaseStudy ; dcterms:description ?summary ; pcmh:scope ?scope .
-  OPTIONAL { ?case schema:startDate ?started }
+  OPTIONAL { ?case pcmh:startYear ?started }
   OPTIONAL { ?case pcmh:leadOrganisation ?lead } }"""
 Q_ORGS = PREFIXES + """SELECT ?case ?org ?name ?home WHERE {
   ?case a pcmh:CaseStudy ; pcmh:organisation ?org . ?org schema:name ?name .

@@ -85,7 +85,7 @@ def void_triples(m: Minter, data: loader.Data, stats, sizes: dict) -> list[tuple
         "publicly documented case studies that evidence them, with tags, places, organisations "
         "and public contact points."))
     add(ds, DCTERMS + "license", iri(LICENSE))
-    add(ds, DCTERMS + "publisher", text("pcmh-kg developers", None))
+    add(ds, DCTERMS + "publisher", iri(m.developers))  # an agent (described in the graph), not a name
     add(ds, DCTERMS + "source", iri(m.guide(data.guide["id"])))
     add(ds, DCTERMS + "conformsTo", iri("https://w3id.org/pcmh-kg/ontology"))
     add(ds, PROV + "wasAttributedTo", iri(m.curators))

@@ -8,7 +8,7 @@ import sys
 from pcmh_kg.analysis import network as analysis
 from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.query import store
+from pcmh_kg.query import results, store
 
 from ._common import add_data_options, data_dir
 
@@ -40,10 +40,7 @@ def add_arguments(p) -> None:
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
-    cells = [[str(x) for x in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in cells]) + "\n"
+    return results.table(headers, rows, max_width=1000) + "\n"
 
 
 def _short(text: str, width: int = 60) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from pathlib import Path
 
 from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
@@ -21,8 +22,9 @@ Replace one named graph of a partner's store with the built graph, in one HTTP P
 
 Oxigraph server, Fuseki and GraphDB take ?graph=IRI; Virtuoso's /sparql-graph-crud-auth takes
 ?graph-uri=IRI and digest auth (chosen from the endpoint's path). Connection failures, 5xx and
-429 are retried with backoff; any failure leaves the partner's previous graph as it was and
-exits non-zero with the store's message. Query the pushed graph on Virtuoso with
+429 are retried with backoff; any failure restores the partner's previous graph and exits
+non-zero with the store's message and, read back from the store, which graph it now holds. A
+2xx is checked too: the graph is read back and must hold exactly the triples sent. Query the pushed graph on Virtuoso with
 default-graph-uri=IRI (pcmh-kg query --store URL --graph IRI): its default graph is all graphs."""
 
 
@@ -41,7 +43,13 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     say = Progress(args.quiet)
-    if not args.endpoint.startswith(("http://", "https://")):
+    try:
+        parts = urllib.parse.urlsplit(args.endpoint)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise CommandError(f"--endpoint is not a valid URL ({exc}): {args.endpoint!r}", EXIT_USAGE) from None
+    if parts.scheme not in ("http", "https") or not host:
         raise CommandError(f"--endpoint must be an http(s) URL, got {args.endpoint!r}", EXIT_USAGE)
     if ":" not in args.graph:
         raise CommandError(f"--graph must be an absolute IRI, got {args.graph!r}", EXIT_USAGE)
@@ -60,7 +68,7 @@ def run(args) -> int:
         result = push.push(args.endpoint, args.graph, dump, user=args.user, password=password,
                            retries=max(0, args.retries), timeout=args.timeout, log=say)
     except push.PushError as exc:
-        raise CommandError(f"{exc}; the store's previous graph is unchanged") from None
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot read {dump}: {exc}") from None
     say(f"done: {result.triples} triples in <{args.graph}> ({result.status}, {result.attempts} attempt(s), "

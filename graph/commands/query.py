@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.query import catalogue, sparql, store
+from pcmh_kg.query import catalogue, results, sparql, store
 
 from ._common import add_data_options, data_dir
 
@@ -77,26 +77,36 @@ def run(args) -> int:
             text = args.file.read_text(encoding="utf-8") if args.file else args.expression
             if args.param:
                 raise sparql.QueryError("--param works with library queries only")
-        if args.store:
-            st, base = None, Minter(args.base).base
-        else:
-            say("loading the graph ...")
-            st, base = store.open_store(data_dir(args), args.dist, args.base)
+        st, base, run = connect(args, say)
         if args.name:
-            text = sparql.with_bindings(text, sparql.bind(query, sparql.parse_params(args.param), Minter(base)))
-        if args.store:
-            result = sparql.run_remote(args.store, text, graph=args.graph, timeout=args.timeout)
-        else:
-            result = sparql.run_local(st, text)
+            terms = sparql.bind(query, sparql.parse_params(args.param), Minter(base))
+            sparql.check_ids(query, terms, Minter(base), run)
+            text = sparql.with_bindings(text, terms)
+        result = run(text)
     except sparql.QueryError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     except sparql.EndpointError as exc:
         raise CommandError(str(exc)) from None
     except (OSError, catalogue.CatalogueError) as exc:
         raise CommandError(str(exc)) from None
-    out = sparql.render(result, args.format, base)
-    if isinstance(out, bytes):
-        sys.stdout.buffer.write(out)
-    else:
-        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    sys.stdout.buffer.write(results.render(result, args.format, base))
     return 0
+
+
+def connect(args, say):
+    """(store or None, base IRI, run(text) -> Results) for the embedded graph or --store.
+    A remote store's base is read from its VoID unless --base is given: binding ids with another
+    base than the store's would silently match nothing."""
+    if not args.store:
+        say("loading the graph ...")
+        st, base = store.open_store(data_dir(args), args.dist, args.base)
+        return st, base, lambda text: sparql.run_local(st, text, base=base)
+    graphs = [args.graph] if args.graph else []
+    base = Minter(args.base).base
+    if args.base is None:
+        found = sparql.store_base(args.store, default_graphs=graphs, timeout=args.timeout)
+        if found is None:
+            print(f"warning: {args.store} holds no VoID void:uriSpace; binding ids with {base} (give --base)",
+                  file=sys.stderr)
+        base = found or base
+    return None, base, lambda text: sparql.run_remote(args.store, text, default_graphs=graphs, timeout=args.timeout)

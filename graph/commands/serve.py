@@ -11,7 +11,8 @@ from pathlib import Path
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.cli import EXIT_USAGE, CommandError, Progress
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import server
+from pcmh_kg.publish import app as site
+from pcmh_kg.publish import backends, http, querypool, service
 from pcmh_kg.query import store
 
 from ._common import add_data_options, add_profile_option, data_dir
@@ -33,38 +34,54 @@ fresh and of the asked profile, else it builds the data into a temporary folder 
 
 def add_arguments(p) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--port", type=port_number, default=8000, help="port (default: 8000; 0 picks a free one)")
     p.add_argument("--dist", type=Path, default=Path("dist"), metavar="DIR", help="built dumps (default: dist)")
     p.add_argument("--store", metavar="URL", default=os.environ.get("PCMH_KG_STORE"),
                    help="answer from this SPARQL endpoint instead of the embedded store ($PCMH_KG_STORE)")
     p.add_argument("--graph", metavar="IRI", help="with --store: the named graph holding the data (default-graph-uri)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per query (default: 10)")
     p.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="result cap (default: 10000)")
+    p.add_argument("--max-bytes", type=int, default=16, metavar="MB",
+                   help="result cap in megabytes per answer (default: 16; X-Result-Truncated: true when cut)")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
+    p.add_argument("--worker-memory", type=int, default=2048, metavar="MB",
+                   help="address-space limit of each query worker (default: 2048; 0: none)")
     p.add_argument("--allow-service", action="store_true", help="allow SERVICE (federated queries)")
     add_profile_option(p)
     add_data_options(p)
 
 
-def fresh_dist(dist: Path, data: Path, base: str | None, profile: str) -> bool:
-    """True when `dist` holds a complete build of the asked profile and base, newer than the data."""
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, so a bad one is a usage error, not a traceback."""
+    import argparse
+
     try:
-        info = json.loads((dist / "build.json").read_text())
-    except (OSError, ValueError):
-        return False
-    if info.get("profile") != profile or (base is not None and info.get("base") != Minter(base).base):
-        return False
-    dump = dist / store.DUMP
-    if not dump.is_file() or not (dist / "void.ttl").is_file():
-        return False
-    newest = max((p.stat().st_mtime for p in Path(data).rglob("*.yaml")), default=0)
-    return dump.stat().st_mtime >= newest
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"ports are 0-65535, got {port}")
+    return port
+
+
+def settings(args, dump: str, base: str, dist: Path | None) -> querypool.Settings:
+    void = dist / "void.ttl" if dist is not None and (dist / "void.ttl").is_file() else None
+    return querypool.Settings(dump, base=base, max_rows=args.max_rows, max_bytes=args.max_bytes << 20,
+                              allow_service=args.allow_service, memory_mb=args.worker_memory,
+                              named={service.void_graph(base): str(void)} if void else {})
+
+
+def start(kind, *args, **kwargs):
+    try:
+        return kind(*args, **kwargs)
+    except RuntimeError as exc:  # a query worker could not start: no sandbox, or the dump does not load
+        raise CommandError(f"cannot start the query workers: {exc}") from None
 
 
 def run(args) -> int:
     say = Progress(args.quiet)
-    if args.timeout <= 0 or args.max_rows <= 0 or args.workers <= 0:
-        raise CommandError("--timeout, --max-rows and --workers must be positive", EXIT_USAGE)
+    if args.timeout <= 0 or args.max_rows <= 0 or args.workers <= 0 or args.max_bytes <= 0 or args.worker_memory < 0:
+        raise CommandError("--timeout, --max-rows, --max-bytes and --workers must be positive", EXIT_USAGE)
     tmp = None
     backend = None
     try:
@@ -72,10 +89,11 @@ def run(args) -> int:
             dist = args.dist if (args.dist / "void.ttl").is_file() else None
             base = Minter(args.base).base
             summary = {"profile": "remote store", "triples": "?", "cases": "?"}
-            backend = server.RemoteBackend(args.store, graph=args.graph, timeout=args.timeout, max_rows=args.max_rows)
+            backend = start(backends.RemoteBackend, args.store, settings(args, querypool.NO_DUMP, base, None),
+                            graph=args.graph, timeout=args.timeout)
         else:
             data = data_dir(args)
-            if fresh_dist(args.dist, data, args.base, args.profile):
+            if store.fresh_build(args.dist, data, args.base, args.profile) is not None:
                 dist = args.dist
             else:
                 tmp = Path(tempfile.mkdtemp(prefix="pcmh-kg-serve-"))
@@ -88,14 +106,15 @@ def run(args) -> int:
             summary = json.loads((dist / "build.json").read_text())
             base = summary["base"]
             say(f"loading {dist / store.DUMP} into {args.workers} query worker(s) ...")
-            backend = server.LocalBackend(dist / store.DUMP, workers=args.workers, timeout=args.timeout,
-                                          max_rows=args.max_rows)
-        cfg = server.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
-                            allow_service=args.allow_service, quiet=args.quiet, summary=summary)
-        app = server.App(backend, cfg)
+            backend = start(backends.LocalBackend, settings(args, str(dist / store.DUMP), base, dist),
+                            workers=args.workers, timeout=args.timeout)
+        cfg = site.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
+                          allow_service=args.allow_service, quiet=args.quiet, summary=summary,
+                          max_bytes=args.max_bytes << 20)
+        app = site.App(backend, cfg)
         try:
-            httpd = server.make_server(app, args.host, args.port)
-        except OSError as exc:
+            httpd = http.make_server(app, args.host, args.port)
+        except (OSError, OverflowError) as exc:
             raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
         host, port = httpd.server_address[:2]
         # the URL line is printed even with --quiet: scripts read it to find a --port 0 server

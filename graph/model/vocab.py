@@ -28,6 +28,7 @@ DCAT = "http://www.w3.org/ns/dcat#"
 VOID = "http://rdfs.org/ns/void#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SH = "http://www.w3.org/ns/shacl#"
+ORG = "http://www.w3.org/ns/org#"
 
 PREFIXES = {
     "pcmh": PCMH,
@@ -46,6 +47,7 @@ PREFIXES = {
     "void": VOID,
     "foaf": FOAF,
     "sh": SH,
+    "org": ORG,
 }
 
 ONS_GEOGRAPHY = "http://statistics.data.gov.uk/id/statistical-geography/"
@@ -57,6 +59,8 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: "$" would let a trailin
 SCOPES = {"london": "London", "national": "National", "international": "International"}
 ORIGINS = {"guide": "StatedInGuide", "curated": "CuratedHere"}
 FLAGS = {"began-after-guide": "BeganAfterGuide", "discontinued": "Discontinued", "pilot": "Pilot"}
+# A case's status as a source states it; a case without a `status:` is emitted as unknown.
+STATUSES = {"running": "Running", "ended": "Ended", "unknown": "StatusUnknown"}
 PLACE_TYPES = {
     "country": "Country",
     "nation": "Nation",
@@ -142,6 +146,11 @@ class Minter:
     @property
     def curators(self) -> str:
         return f"{self.base}agent/curators"
+
+    @property
+    def developers(self) -> str:
+        """The publisher of the dataset (and, at the default base, the ontology's creator)."""
+        return f"{self.base}agent/developers"
 
     def dump(self, filename: str) -> str:
         return f"{self.base}dumps/{filename}"

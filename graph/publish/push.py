@@ -5,13 +5,23 @@ not: a PUT it refuses halfway has already replaced the graph with the triples be
 (measured in tests/test_push.py). So the previous graph is first read back with a GET, and if
 the PUT finally fails it is put back (or the graph deleted, if there was none), leaving the
 partner's store as it was on every store. The payload is parsed here before anything is sent, so a broken
-dump cannot reach the partner. Only failures that may pass (connection refused, 5xx, 429,
+dump cannot reach the partner.
+
+A 2xx is not taken on trust: after the PUT the graph is read back and must hold exactly what was
+sent (the triple count and a digest of the sorted triples, blank nodes aside), or the push fails
+(an endpoint answering 200 to everything is not a store). After any failure the graph is read
+back again and the error says which graph the store now holds: the previous one, the new one
+(the store committed and then the connection failed), neither, or that it cannot be read. Only failures that may pass (connection refused, 5xx, 429,
 timeouts) are retried, with exponential backoff; a 4xx is the partner's final word and is
 reported with its message.
 """
 
 from __future__ import annotations
 
+import decimal
+import hashlib
+import http.client
+import json
 import time
 import urllib.error
 import urllib.parse
@@ -54,6 +64,65 @@ def graph_store_url(endpoint: str, graph: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
+@dataclass(frozen=True)
+class Contents:
+    """What a graph holds: its triples in a canonical form (blank node labels dropped, numbers by
+    value), their count and a digest of them sorted."""
+
+    lines: tuple[str, ...]
+    digest: str
+
+    @property
+    def triples(self) -> int:
+        return len(self.lines)
+
+    @classmethod
+    def of(cls, payload: bytes, ctype: str = MEDIA_TYPE) -> Contents:
+        fmt = ox.RdfFormat.from_media_type(ctype) or ox.RdfFormat.N_TRIPLES
+        lines = tuple(sorted(f"{_canon(t.subject)} {t.predicate} {_canon(t.object)}"
+                             for t in ox.parse(payload, format=fmt)))
+        return cls(lines, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+
+    def same_as(self, other: Contents) -> bool:
+        """Equal, or differing only in the form of some literal values: Virtuoso, for one, turns a
+        geo:wktLiteral into its own geometry type at float precision. Subjects and predicates of the
+        differing triples must then match one for one (no triple missing or added), and only typed
+        values other than text may differ."""
+        if self.digest == other.digest:
+            return True
+        if self.triples != other.triples:
+            return False
+        mine, theirs = set(self.lines) - set(other.lines), set(other.lines) - set(self.lines)
+        key = lambda line: line.split(" ", 2)[:2]  # noqa: E731 - subject, predicate
+        text = ("^^<" + XSD + "string>", "#langString>")  # plain text is never rewritten by a store
+        return sorted(map(key, mine)) == sorted(map(key, theirs)) and \
+            all('"' in x.split(" ", 2)[2] and not x.endswith(text) for x in mine)
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _canon(term) -> str:
+    """A term as any store gives it back: blank node labels dropped, numbers and booleans by value
+    (stores keep "54" for "54.0"^^xsd:decimal), language tags in lower case."""
+    if isinstance(term, ox.BlankNode):
+        return "_:"
+    if not isinstance(term, ox.Literal):
+        return str(term)
+    dt, v = term.datatype.value, term.value
+    try:
+        if dt in (XSD + "decimal", XSD + "integer") or dt.startswith(XSD) and dt.endswith("Integer"):
+            v = format(decimal.Decimal(v).normalize(), "f")
+        elif dt in (XSD + "double", XSD + "float"):
+            v = repr(float(v))
+        elif dt == XSD + "boolean":
+            v = str(v.strip() in ("true", "1")).lower()
+    except (ArithmeticError, ValueError):
+        pass
+    lang = f"@{term.language.lower()}" if term.language else ""
+    return f"{json.dumps(v, ensure_ascii=False)}{lang}^^<{dt}>"
+
+
 def check_payload(payload: bytes) -> int:
     """Number of triples; raises PushError if the dump is not valid N-Triples."""
     try:
@@ -72,32 +141,86 @@ def _message(exc: urllib.error.HTTPError) -> str:
 
 def push(endpoint: str, graph: str, dump: Path | bytes, *, user: str | None = None, password: str | None = None,
          retries: int = 4, backoff: float = 1.0, timeout: float = 300.0, check: bool = True, log=None) -> PushResult:
-    """PUT the N-Triples `dump` as named graph `graph` of the Graph Store endpoint `endpoint`."""
+    """PUT the N-Triples `dump` as named graph `graph` of the Graph Store endpoint `endpoint`,
+    then check the store holds exactly that."""
     say = log or (lambda msg: None)
     payload = dump if isinstance(dump, bytes) else Path(dump).read_bytes()
     triples = check_payload(payload) if check else -1
-    url = graph_store_url(endpoint, graph)
-    opener = sparql.opener(url, user, password)
+    try:
+        url = graph_store_url(endpoint, graph)
+        opener = sparql.opener(url, user, password)
+    except ValueError as exc:  # e.g. http://[::1/store
+        raise PushError(f"not a usable endpoint URL {endpoint!r}: {exc}") from None
+    send = lambda method, body=None, ctype=MEDIA_TYPE: _send(  # noqa: E731
+        opener, url, retries, backoff, timeout, say, method=method, payload=body, ctype=ctype)
     t0 = time.perf_counter()
     try:
-        backup = _send(opener, url, retries, backoff, timeout, say, method="GET")
+        backup = send("GET")
     except PushError as exc:
         if exc.status != 404:
             raise
         backup = None  # no such graph yet: on failure, delete what the PUT left
     try:
-        status, attempts = _send(opener, url, retries, backoff, timeout, say, method="PUT", payload=payload)
+        status, attempts = send("PUT", payload)
+        _verify(send, payload)
     except PushError as exc:
-        try:
-            if backup is None:
-                _send(opener, url, retries, backoff, timeout, say, method="DELETE")
-            else:
-                _send(opener, url, retries, backoff, timeout, say, method="PUT", payload=backup[0], ctype=backup[1])
-        except PushError as restore:
-            if not (backup is None and restore.status == 404):
-                raise PushError(f"{exc}; restoring the previous graph failed too: {restore}", exc.status) from None
-        raise
+        _restore(send, backup)
+        raise PushError(f"{exc}; {_holds(send, backup, payload)}", exc.status) from None
     return PushResult(url, status, triples, attempts, time.perf_counter() - t0)
+
+
+def _contents(payload: bytes, ctype: str = MEDIA_TYPE) -> Contents | None:
+    try:
+        return Contents.of(payload, ctype)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _verify(send, payload: bytes) -> None:
+    """Read the graph back: it must hold exactly the triples sent."""
+    sent = Contents.of(payload)
+    body, ctype = send("GET")
+    held = _contents(body, ctype)
+    if held is None:
+        raise PushError(f"the store answered the PUT, but what it returns for the graph is not RDF ({ctype}): "
+                        "is this a Graph Store Protocol endpoint?")
+    if not held.same_as(sent):
+        raise PushError(f"the store answered the PUT, but holds {held.triples} triples, not the {sent.triples} "
+                        "sent" + (" (same count, other triples)" if held.triples == sent.triples else ""))
+
+
+def _restore(send, backup) -> None:
+    """Put the previous graph back (or delete a graph that did not exist); a failure here is
+    reported by _holds, which reads what the store holds afterwards."""
+    try:
+        if backup is None:
+            send("DELETE")
+        else:
+            send("PUT", backup[0], backup[1])
+    except PushError:
+        pass
+
+
+def _holds(send, backup, payload: bytes) -> str:
+    """Which graph the store holds now, read back after a failure."""
+    try:
+        body, ctype = send("GET")
+    except PushError as exc:
+        if exc.status == 404:
+            return "the store now holds no such graph" + (" (as before)" if backup is None else
+                                                          " (the previous graph is gone)")
+        return f"what the store now holds cannot be read back ({exc}); check the graph by hand"
+    held = _contents(body, ctype)
+    if held is None:
+        return "what the store returns for the graph now is not RDF; check the graph by hand"
+    old = _contents(*backup) if backup is not None else None
+    if old is not None and held.same_as(old):
+        return f"the store holds the previous graph ({held.triples} triples), unchanged"
+    if held.same_as(Contents.of(payload)):
+        return f"the store holds the NEW graph ({held.triples} triples): it committed the push before failing"
+    if backup is None and held.triples == 0:
+        return "the store holds no triples in the graph (as before)"
+    return f"the store holds neither the previous nor the new graph ({held.triples} triples); check it by hand"
 
 
 def _send(opener, url: str, retries: int, backoff: float, timeout: float, say, *, method: str,
@@ -128,7 +251,9 @@ def _send(opener, url: str, retries: int, backoff: float, timeout: float, say, *
             if retry_after.isdigit():
                 delay = min(float(retry_after), 60.0)
             say(f"attempt {attempt}: {exc.code} {message[:200]}; retrying in {delay:.1f}s")
-        except (urllib.error.URLError, OSError) as exc:
+        except (ValueError, http.client.InvalidURL) as exc:  # no retry can mend a malformed URL
+            raise PushError(f"not a usable endpoint URL {url!r}: {exc}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             if attempt > retries:
                 raise PushError(f"cannot reach {url} after {attempt} attempts: {reason}") from None

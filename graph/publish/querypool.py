@@ -1,10 +1,17 @@
-"""SPARQL queries from strangers, run in worker processes that can be killed.
+"""SPARQL queries from strangers, inspected and run in worker processes that can be killed.
 
 pyoxigraph cannot cancel a running query, and a thread cannot be stopped, so one expensive query
-would hold a core forever. Each worker process loads the N-Triples dump into its own in-memory
-store and answers one query at a time; when a query passes the timeout its worker is killed and
-a fresh one is started in the background, while the other workers keep serving. Workers write
-the answer in the asked format themselves, so only bytes cross the pipe.
+would hold a core forever. Each worker process cuts itself off from the network (sandbox.py,
+unless SERVICE is allowed), limits its own memory, loads the N-Triples dump into its own
+in-memory store (and VoID into its named graph), and answers one job at a time: it inspects the
+parsed query (guard.py: form, update, SERVICE), runs it with the service's base IRI and the
+protocol's dataset, and writes the answer bounded in rows and bytes, so only bounded bytes cross
+the pipe. When a job passes the timeout its worker is killed and a fresh one started in the
+background while the other workers keep serving.
+
+Fairness: a job that has waited `slice` seconds for a worker stops the longest-running query of
+another client if that one has run longer than `slice` (its client is told to retry), so two
+clients looping slow queries cannot keep everyone else waiting.
 """
 
 from __future__ import annotations
@@ -13,12 +20,11 @@ import multiprocessing as mp
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pcmh_kg.query import sparql
+from pcmh_kg.query import guard, results
 
-RESULT_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS = ("turtle", "ntriples", "jsonld")
+NO_DUMP = ""  # a worker that only inspects (the server answers from a remote store)
 
 
 class QueryTimeout(RuntimeError):
@@ -29,100 +35,147 @@ class PoolBusy(RuntimeError):
     pass
 
 
+class WorkerLost(RuntimeError):
+    """The worker stopped under the query (out of memory, a crash, or stopped for fairness)."""
+
+
 @dataclass
-class Answer:
-    kind: str  # select | ask | graph
-    body: bytes
+class Settings:
+    dump: str
+    base: str | None = None
+    max_rows: int = 10_000
+    max_bytes: int = 16 * 1024 * 1024
+    allow_service: bool = False
+    memory_mb: int = 0  # address-space limit of a worker (0: none)
+    named: dict[str, str] = field(default_factory=dict)  # graph IRI -> Turtle file, loaded as a named graph
+
+
+@dataclass
+class Job:
+    text: str
+    results_fmt: str | None  # json | xml | csv | tsv | "model" (Results, for HTML) | None (none acceptable)
+    graph_fmt: str | None  # an RDF registry name | "model" | None
+    default_graphs: list[str] | None = None  # the protocol dataset (overrides FROM / FROM NAMED)
+    named_graphs: list[str] | None = None
+    spreadsheet: bool = False
+    run: bool = True  # False: inspect only
+
+
+@dataclass
+class Model:
+    results: results.Results
     truncated: bool
-    rows: int
 
 
 # ----------------------------------------------------------------------------- in the worker
 
-def to_xml(r: sparql.Results) -> str:
-    """SPARQL Query Results XML Format."""
-    from xml.sax.saxutils import escape, quoteattr
+def _load(s: Settings):
+    import pyoxigraph as ox
 
-    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
-    if r.kind == "ask":
-        out += ["</head>", f"<boolean>{'true' if r.boolean else 'false'}</boolean>", "</sparql>"]
-        return "\n".join(out) + "\n"
-    out += [f"<variable name={quoteattr(v)}/>" for v in r.variables]
-    out += ["</head>", "<results>"]
-    for row in r.rows:
-        out.append("<result>")
-        for v, t in zip(r.variables, row):
-            if t is None:
-                continue
-            cls = type(t).__name__
-            if cls == "NamedNode":
-                inner = f"<uri>{escape(t.value)}</uri>"
-            elif cls == "BlankNode":
-                inner = f"<bnode>{escape(t.value)}</bnode>"
-            elif t.language:
-                inner = f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
-            elif t.datatype.value != sparql.XSD + "string":
-                inner = f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-            else:
-                inner = f"<literal>{escape(t.value)}</literal>"
-            out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
-        out.append("</result>")
-    out += ["</results>", "</sparql>"]
-    return "\n".join(out) + "\n"
+    st = ox.Store()
+    if s.dump:
+        st.bulk_load(path=s.dump, format=ox.RdfFormat.N_TRIPLES)
+    for graph, path in s.named.items():
+        st.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+    return st
 
 
-def answer(store, text: str, fmt: str, max_rows: int) -> Answer:
-    """Run `text` on `store` and write it as `fmt`; raises sparql.QueryError on a bad query."""
-    return written(sparql.run_local(store, text), fmt, max_rows)
+def _dataset(job: Job) -> dict:
+    import pyoxigraph as ox
+
+    out = {}
+    try:
+        if job.default_graphs is not None:
+            out["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        if job.named_graphs is not None:
+            out["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    except ValueError as exc:
+        raise guard.Refused(400, f"default-graph-uri and named-graph-uri must be IRIs: {exc}") from None
+    if job.default_graphs is not None and job.named_graphs is None:
+        out["named_graphs"] = []  # a protocol dataset with no named-graph-uri has no named graphs
+    if job.named_graphs is not None and job.default_graphs is None:
+        out["default_graph"] = []
+    return out
 
 
-def written(r: sparql.Results, fmt: str, max_rows: int) -> Answer:
-    """Results cut to `max_rows` rows (or triples) and written as `fmt`."""
-    truncated = False
-    if r.kind == "select" and len(r.rows) > max_rows:
-        r.rows, truncated = r.rows[:max_rows], True
-    if r.kind == "graph" and len(r.triples) > max_rows:
-        r.triples, truncated = r.triples[:max_rows], True
-    n = len(r.rows) if r.kind == "select" else len(r.triples) if r.kind == "graph" else 1
-    if r.kind == "graph":
-        body = sparql.write_graph(r, fmt if fmt in GRAPH_FORMATS else "turtle")
-    else:
-        write = {"json": sparql.to_json, "xml": to_xml, "csv": sparql.to_csv, "tsv": sparql.to_tsv}
-        body = write.get(fmt, sparql.to_json)(r).encode("utf-8")
-    return Answer(r.kind, body, truncated, n)
+def do_job(st, s: Settings, job: Job):
+    """('inspected', Inspection) | ('ok', Written) | ('model', Model); raises guard.Refused."""
+    insp = guard.inspect(job.text)
+    if insp.service and not s.allow_service:
+        raise guard.Refused(403, "SERVICE (federated query) is refused by this endpoint")
+    if not job.run:
+        return "inspected", insp
+    graph = insp.form in ("CONSTRUCT", "DESCRIBE")
+    fmt = job.graph_fmt if graph else job.results_fmt
+    if fmt is None:
+        raise guard.Refused(406, f"no acceptable format for a {insp.form} result")
+    try:
+        answer = st.query(job.text, base_iri=s.base, **_dataset(job))
+        r, cut = results.from_oxigraph(answer, s.max_rows, s.max_bytes)
+    except SyntaxError as exc:
+        raise guard.Refused(400, f"SPARQL syntax error: {exc}") from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise guard.Refused(400, f"the query failed: {exc}") from None
+    if fmt == "model":
+        return "model", Model(r, cut)
+    return "ok", results.write(r, fmt, max_rows=s.max_rows, max_bytes=s.max_bytes,
+                               spreadsheet=job.spreadsheet, truncated=cut)
 
 
-def worker_main(conn, dump: str, max_rows: int) -> None:
-    from pcmh_kg.query import store as store_mod
+def _limit_memory(mb: int) -> None:
+    if mb > 0:
+        import resource
 
-    st = store_mod.from_dump(dump)
+        resource.setrlimit(resource.RLIMIT_AS, (mb << 20, mb << 20))
+
+
+def worker_main(conn, s: Settings) -> None:
+    if not s.allow_service:
+        from pcmh_kg.publish import sandbox
+
+        if not sandbox.deny_network():
+            conn.send(("failed", "cannot cut the query worker off from the network on this system "
+                                 "(no seccomp, no network namespace); SERVICE could not be contained"))
+            return
+    try:
+        st = _load(s)
+    except (OSError, SyntaxError, ValueError) as exc:
+        conn.send(("failed", f"cannot load the graph: {exc}"))
+        return
+    _limit_memory(s.memory_mb)
     conn.send(("ready", None))
     while True:
         try:
-            text, fmt = conn.recv()
+            job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", answer(st, text, fmt, max_rows)))
-        except sparql.QueryError as exc:
-            conn.send(("bad", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - the query engine's error goes back to the client
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            conn.send(do_job(st, s, job))
+        except guard.Refused as exc:
+            conn.send(("refused", (exc.status, str(exc))))
+        except MemoryError:
+            conn.send(("refused", (503, "the query needs more memory than a query may use here")))
 
 
 # ----------------------------------------------------------------------------- in the server
 
 class Worker:
-    def __init__(self, ctx, dump: str, max_rows: int, start_timeout: float):
+    def __init__(self, ctx, s: Settings, start_timeout: float):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, dump, max_rows), daemon=True)
+        self.proc = ctx.Process(target=worker_main, args=(child, s), daemon=True)
         self.proc.start()
         child.close()
+        self.client, self.started, self.preempted = None, 0.0, False
         if not self.conn.poll(start_timeout):
             self.kill()
-            raise RuntimeError(f"a query worker did not load {dump} within {start_timeout:.0f}s")
-        status, _ = self.conn.recv()
-        assert status == "ready"
+            raise RuntimeError(f"a query worker did not load {s.dump} within {start_timeout:.0f}s")
+        try:
+            status, message = self.conn.recv()
+        except (EOFError, OSError):
+            status, message = "failed", "the query worker exited while starting"
+        if status != "ready":
+            self.kill()
+            raise RuntimeError(message)
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -132,47 +185,82 @@ class Worker:
 
 
 class QueryPool:
-    def __init__(self, dump: str, size: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
-                 start_timeout: float = 300.0):
+    def __init__(self, settings: Settings, size: int = 2, timeout: float = 10.0, start_timeout: float = 300.0,
+                 fair_slice: float = 2.0):
         self.ctx = mp.get_context("spawn")  # never fork a process that runs server threads
-        self.dump, self.timeout, self.max_rows, self.start_timeout = str(dump), timeout, max_rows, start_timeout
+        self.s, self.timeout, self.start_timeout, self.slice = settings, timeout, start_timeout, fair_slice
         self.idle: queue.Queue[Worker] = queue.Queue()
+        self.busy: set[Worker] = set()
+        self.lock = threading.Lock()
         self.closed = False
         self.restarts = 0
         for _ in range(max(1, size)):
-            self.idle.put(Worker(self.ctx, self.dump, max_rows, start_timeout))
+            self.idle.put(Worker(self.ctx, settings, start_timeout))
 
-    def run(self, text: str, fmt: str) -> Answer:
-        t0 = time.monotonic()
+    def _take(self, client) -> Worker:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PoolBusy("every query worker is busy; try again shortly")
+            try:
+                worker = self.idle.get(timeout=min(left, self.slice))
+            except queue.Empty:
+                self._preempt(client)
+                continue
+            with self.lock:
+                worker.client, worker.started, worker.preempted = client, time.monotonic(), False
+                self.busy.add(worker)
+            return worker
+
+    def _preempt(self, client) -> None:
+        """Stop the longest-running query of another client if it has had its slice."""
+        with self.lock:
+            others = [w for w in self.busy if w.client != client and not w.preempted]
+            victim = min(others, key=lambda w: w.started, default=None)
+            if victim is None or time.monotonic() - victim.started < self.slice:
+                return
+            victim.preempted = True
+        victim.proc.kill()  # its own thread sees the pipe close and replaces it
+
+    def run(self, job: Job, client=None):
+        """The worker's answer (Written, Model or Inspection); raises guard.Refused, QueryTimeout,
+        PoolBusy or WorkerLost."""
+        worker = self._take(client)
+        t0 = worker.started
         try:
-            worker = self.idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise PoolBusy("every query worker is busy; try again shortly") from None
-        left = max(0.05, self.timeout - (time.monotonic() - t0))
-        try:
-            worker.conn.send((text, fmt))
-            if not worker.conn.poll(left):
+            worker.conn.send(job)
+            if not worker.conn.poll(max(0.05, self.timeout - (time.monotonic() - t0))):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran past the {self.timeout:g}s limit and was stopped")
             status, payload = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(worker)
-            raise RuntimeError("the query worker died; it has been replaced") from None
+            if worker.preempted:
+                raise WorkerLost("the query was stopped after its fair share of time, to let other "
+                                 "clients' queries run; retry later") from None
+            raise WorkerLost("the query stopped its worker (out of memory or a crash in the engine); "
+                             "the worker has been replaced") from None
+        with self.lock:
+            self.busy.discard(worker)
         self.idle.put(worker)
-        if status == "ok":
-            return payload
-        if status == "bad":
-            raise sparql.QueryError(payload)
-        raise RuntimeError(payload)
+        if status == "refused":
+            raise guard.Refused(*payload)
+        return payload
+
+    def inspect(self, text: str, client=None) -> guard.Inspection:
+        return self.run(Job(text, None, None, run=False), client)
 
     def _replace(self, worker: Worker) -> None:
+        with self.lock:
+            self.busy.discard(worker)
         worker.kill()
         self.restarts += 1
 
         def start():
             if not self.closed:
                 try:
-                    self.idle.put(Worker(self.ctx, self.dump, self.max_rows, self.start_timeout))
+                    self.idle.put(Worker(self.ctx, self.s, self.start_timeout))
                 except Exception:  # noqa: BLE001 - retried on the next failure; the pool keeps its other workers
                     pass
 
@@ -185,3 +273,6 @@ class QueryPool:
                 self.idle.get_nowait().kill()
             except queue.Empty:
                 break
+        with self.lock:
+            for w in list(self.busy):
+                w.kill()

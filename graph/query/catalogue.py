@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pcmh_kg import resources
@@ -47,12 +48,15 @@ class Query:
     params: list[Param] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def form(self) -> str:
-        body = re.sub(r"#[^\n]*", "", self.text)
-        body = re.sub(r"PREFIX\s+\S*\s*<[^>]*>", "", body, flags=re.I)
-        m = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I)
-        return m.group(1).upper() if m else "SELECT"
+        """SELECT, ASK, CONSTRUCT or DESCRIBE, from the parsed query (guard.inspect)."""
+        from pcmh_kg.query import guard
+
+        try:
+            return guard.inspect(self.text).form
+        except guard.Refused as exc:
+            raise CatalogueError(f"{self.path}: {exc}") from None
 
 
 class CatalogueError(ValueError):

@@ -1,41 +1,97 @@
-"""What a query may do on a public endpoint, decided from its tokens, not from its text.
+"""What a query is and may do, decided on the parsed query, never on its text.
 
-The query library's tokenizer (pcmh_kg.query.sparql._TOKEN) skips strings, IRIs and comments, so a
-word such as SERVICE or INSERT inside a literal, an IRI or a comment is not mistaken for the
-keyword, and the keyword cannot hide from a naive search either.
+A token scan over SPARQL text was bypassed (a `\\#` local-name escape read as a comment, `1SERVICE`
+read as one word), so the decision is taken on rdflib's parse tree of the query: its form (SELECT,
+ASK, CONSTRUCT, DESCRIBE), whether it is an update, and whether any SERVICE pattern occurs
+anywhere in it. A text rdflib cannot parse is refused with the parser's message and position,
+so a query is run only when the inspector has understood all of it. The parser recurses per
+nesting level; `inspect` raises Python's recursion limit while it parses and refuses deeper
+nesting with a one-line reason (Oxigraph itself overflows its stack at ~10,000 levels).
+
+The query workers (querypool) call `inspect` in their own process: a slow parse there is stopped
+by the query timeout like a slow query, and the server's threads never wait on it.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from dataclasses import dataclass
 
-from pcmh_kg.query.sparql import _TOKEN
-
-# inside one "other" token: variables, prefixed names and bare words ("SERVICE?x" is two words)
-_WORD = re.compile(r"[?$]\w+|[\w.-]*:[\w.-]*|\w+")
-
-UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-QUERY_WORDS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-
-
-def keywords(text: str):
-    for tok in _TOKEN.finditer(text):
-        kind = tok.lastgroup
-        if kind == "other" or kind == "where":
-            for word in _WORD.findall(tok.group()):
-                if word[0] not in "?$" and ":" not in word:
-                    yield word.upper()
+FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
+RECURSION = 30_000  # enough for ~400 levels of nesting in rdflib's parser
+_lock = threading.Lock()
 
 
-def form(text: str) -> str | None:
-    """SELECT/ASK/CONSTRUCT/DESCRIBE, 'UPDATE' for an update request, or None if neither is found."""
-    for word in keywords(text):
-        if word in QUERY_WORDS:
-            return word
-        if word in UPDATE_WORDS:
-            return "UPDATE"
-    return None
+class Refused(ValueError):
+    """The text is not a query this service runs: `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)
 
 
-def uses_service(text: str) -> bool:
-    return any(word == "SERVICE" for word in keywords(text))
+@dataclass(frozen=True)
+class Inspection:
+    form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
+    service: bool  # a SERVICE pattern occurs somewhere
+    from_graphs: bool  # FROM or FROM NAMED is given
+
+
+def _walk(node, names: set[str]) -> None:
+    """Every CompValue name in a parse tree (iteratively: trees can be deep)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, CompValue):
+            names.add(x.name)
+            stack.extend(x.values())
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple, ParseResults)):
+            stack.extend(x)
+
+
+def _parse(fn, text: str):
+    old = sys.getrecursionlimit()
+    with _lock:
+        sys.setrecursionlimit(max(old, RECURSION))
+        try:
+            return fn(text)
+        finally:
+            sys.setrecursionlimit(old)
+
+
+def _position(exc) -> str:
+    line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
+    message = re.sub(r"\s*\(at char \d+\), \(line:\d+, col:\d+\)", "", str(exc)).strip()
+    return f"{line}:{col}: {message}" if line is not None else message
+
+
+def inspect(text: str) -> Inspection:
+    """The query's form and what it does; Refused (400 bad syntax or nesting, 403 update)."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = _parse(parseQuery, text)
+    except RecursionError:
+        raise Refused(400, "the query nests too deeply for this service") from None
+    except ParseException as exc:
+        try:
+            _parse(parseUpdate, text)
+        except (ParseException, RecursionError, Exception):  # noqa: BLE001 - not an update either
+            raise Refused(400, f"SPARQL syntax error at {_position(exc)}") from None
+        raise Refused(403, "this endpoint is read-only: SPARQL Update is refused") from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad prefixes
+        raise Refused(400, f"SPARQL error: {exc}") from None
+    names: set[str] = set()
+    _walk(tree, names)
+    form = next((FORMS[n] for n in FORMS if n in names), None)
+    if form is None:
+        raise Refused(400, "not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+    return Inspection(form, "ServiceGraphPattern" in names, "DatasetClause" in names)

@@ -10,19 +10,18 @@ one set of writers.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
+from pcmh_kg.model.vocab import PCMH, SCOPES, XSD, Minter
+from pcmh_kg.query import results
 from pcmh_kg.query.catalogue import Param, Query
+from pcmh_kg.query.results import Results
 from pcmh_kg.sources.schema import SLUG
 
 DEFAULT_TIMEOUT = 30.0
@@ -34,15 +33,6 @@ class QueryError(ValueError):
 
 class EndpointError(RuntimeError):
     """The remote store refused or failed; carries its message."""
-
-
-@dataclass
-class Results:
-    kind: str  # "select" | "ask" | "graph"
-    variables: list[str] | None = None
-    rows: list[list] | None = None  # pyoxigraph terms or None for unbound
-    boolean: bool | None = None
-    triples: list | None = None
 
 
 # ------------------------------------------------------------------------------- parameters
@@ -81,7 +71,7 @@ def term_for(param: Param, value: str, m: Minter):
         return ox.NamedNode(PCMH + SCOPES[v])
     if kind in ("theme", "tag", "place", "organisation", "case"):
         if not SLUG.match(v):
-            raise QueryError(f"parameter {param.name} must be a {kind} id such as 'older-people', got {value!r}")
+            raise QueryError(f"parameter {param.name} must be a {kind} id such as '{EXAMPLE_IDS[kind]}', got {value!r}")
         return ox.NamedNode(getattr(m, kind)(v))
     if kind == "iri":
         try:
@@ -92,6 +82,35 @@ def term_for(param: Param, value: str, m: Minter):
             raise QueryError(f"parameter {param.name} must be an absolute IRI, got {value!r}")
         return node
     raise QueryError(f"parameter {param.name} has unknown type {kind}")  # pragma: no cover
+
+
+EXAMPLE_IDS = {"theme": "coordinated-care", "tag": "older-people", "place": "lambeth",
+               "organisation": "london-mental-health-scn", "case": "lambeth-living-well-collaborative"}
+ID_KINDS = ("lesson", "theme", "tag", "place", "organisation", "case")
+
+
+def check_ids(query: Query, terms: dict[str, object], m: Minter, run) -> None:
+    """Refuse a parameter naming an id the graph does not hold (it would give 0 rows, silently),
+    with the closest ids of that kind. `run(text) -> Results` asks the graph (local or remote)."""
+    import difflib
+
+    for p in query.params:
+        term = terms.get(p.name)
+        if p.type not in ID_KINDS or not isinstance(term, ox.NamedNode):
+            continue
+        if run(f"ASK {{ {term} ?p ?o }}").boolean:
+            continue
+        prefix = m.lesson(0)[:-1] if p.type == "lesson" else getattr(m, p.type)("")
+        found = run(f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{prefix}")) }}')
+        ids = sorted({t.value[len(prefix):] for (t,) in found.rows if t is not None and "/" not in t.value[len(prefix):]})
+        given = term.value[len(prefix):]
+        close = difflib.get_close_matches(given, ids, n=3, cutoff=0.5)
+        if not ids:
+            raise QueryError(f"parameter {p.name}: the graph holds no {p.type} at all under {prefix} "
+                             f"(is --base the base the graph was built with?)")
+        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
+            f"known {p.type} ids include {', '.join(repr(i) for i in ids[:5])}"
+        raise QueryError(f"parameter {p.name}: no {p.type} {given!r} in the graph; {hint}")
 
 
 def bind(query: Query, given: dict[str, str], m: Minter) -> dict[str, object]:
@@ -156,51 +175,61 @@ def with_bindings(text: str, terms: dict[str, object]) -> str:
 
 # --------------------------------------------------------------------------------- running
 
-def run_local(store: ox.Store, text: str, *, default_graph=None) -> Results:
+def run_local(store: ox.Store, text: str, base: str | None = None) -> Results:
+    """`text` on the embedded store; relative IRIs resolve against `base`, as on the server."""
     try:
-        kwargs = {"default_graph": default_graph} if default_graph is not None else {}
-        result = store.query(text, **kwargs)
+        return results.from_oxigraph(store.query(text, base_iri=base))[0]
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
-    return _from_oxigraph(result)
 
 
-def _from_oxigraph(result) -> Results:
-    if isinstance(result, ox.QueryBoolean):
-        return Results("ask", boolean=bool(result))
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = [list(sol) for sol in result]  # values in variable order, None where unbound
-        return Results("select", variables, rows)
-    return Results("graph", triples=list(result))
-
-
-def run_remote(endpoint: str, text: str, *, graph: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-               user: str | None = None, password: str | None = None) -> Results:
-    """SPARQL 1.1 Protocol POST; `graph` scopes the default graph (needed on Virtuoso)."""
-    params = {"query": text}
-    if graph:
-        params["default-graph-uri"] = graph
-    body = urllib.parse.urlencode(params).encode()
+def run_remote(endpoint: str, text: str, *, default_graphs=(), named_graphs=(), timeout: float = DEFAULT_TIMEOUT,
+               user: str | None = None, password: str | None = None, max_bytes: int | None = None) -> Results:
+    """SPARQL 1.1 Protocol POST with the protocol dataset (every default-graph-uri and
+    named-graph-uri; Virtuoso needs the graph named); an answer over `max_bytes` is refused."""
+    pairs = [("query", text)] + [("default-graph-uri", g) for g in default_graphs] + \
+        [("named-graph-uri", g) for g in named_graphs]
+    body = urllib.parse.urlencode(pairs).encode()
     accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
     req = urllib.request.Request(endpoint, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
-    http = opener(endpoint, user, password)
     try:
+        http = opener(endpoint, user, password)
         with http.open(req, timeout=timeout) as resp:
             ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
-            payload = resp.read()
+            payload = resp.read(max_bytes + 1) if max_bytes else resp.read()
     except urllib.error.HTTPError as exc:
-        message = exc.read().decode("utf-8", "replace")[:2000]
+        message = exc.read(4000).decode("utf-8", "replace")[:2000]
         if exc.code == 400:
             raise QueryError(f"the endpoint rejected the query: {message}") from None
         raise EndpointError(f"{endpoint} answered {exc.code}: {message}") from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # ValueError: a malformed URL such as http://[::1/
         raise EndpointError(f"cannot reach {endpoint}: {getattr(exc, 'reason', exc)}") from None
-    if ctype in ("application/sparql-results+json", "application/json"):
-        return results_from_json(json.loads(payload))
-    fmt = ox.RdfFormat.from_media_type(ctype) or ox.RdfFormat.N_TRIPLES
-    return Results("graph", triples=list(ox.parse(payload, format=fmt)))
+    if max_bytes and len(payload) > max_bytes:
+        raise EndpointError(f"{endpoint} answered more than {max_bytes} bytes; narrow the query or add a LIMIT")
+    try:
+        if ctype in ("application/sparql-results+json", "application/json"):
+            return results.from_json(json.loads(payload))
+        fmt = ox.RdfFormat.from_media_type(ctype) or ox.RdfFormat.N_TRIPLES
+        return Results("graph", triples=list(ox.parse(payload, format=fmt)))
+    except (ValueError, KeyError, TypeError, SyntaxError) as exc:
+        raise EndpointError(f"{endpoint} answered something that is not SPARQL results ({ctype}): {exc}") from None
+
+
+def store_base(endpoint: str, *, default_graphs=(), timeout: float = DEFAULT_TIMEOUT, user=None, password=None):
+    """The base IRI a store's copy of the graph was built with, or None if it holds none: its
+    VoID void:uriSpace when the store holds void.ttl, else read off a lesson's IRI (<base>lesson/N),
+    since the dump a partner loads carries no VoID."""
+    void = ("SELECT DISTINCT ?b WHERE { ?d a <http://rdfs.org/ns/void#Dataset> ; "
+            "<http://rdfs.org/ns/void#uriSpace> ?b } LIMIT 2")
+    lesson = (f"SELECT DISTINCT ?b WHERE {{ ?l a <{PCMH}Lesson> "
+              'BIND(REPLACE(STR(?l), "lesson/[0-9]+$", "") AS ?b) FILTER(?b != STR(?l)) } LIMIT 2')
+    for text in (void, lesson):
+        r = run_remote(endpoint, text, default_graphs=default_graphs, timeout=timeout, user=user, password=password)
+        found = {row[0].value for row in r.rows if row and row[0] is not None}
+        if len(found) == 1:
+            return found.pop()
+    return None
 
 
 def opener(url: str, user: str | None, password: str | None):
@@ -211,131 +240,3 @@ def opener(url: str, user: str | None, password: str | None):
     mgr.add_password(None, url, user, password or "")
     return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(mgr),
                                        urllib.request.HTTPBasicAuthHandler(mgr))
-
-
-def results_from_json(doc: dict) -> Results:
-    if "boolean" in doc:
-        return Results("ask", boolean=bool(doc["boolean"]))
-    variables = doc["head"].get("vars", [])
-    rows = []
-    for binding in doc["results"]["bindings"]:
-        rows.append([_term_from_json(binding.get(v)) for v in variables])
-    return Results("select", variables, rows)
-
-
-def _term_from_json(t):
-    if t is None:
-        return None
-    kind = t["type"]
-    if kind == "uri":
-        return ox.NamedNode(t["value"])
-    if kind == "bnode":
-        return ox.BlankNode(t["value"])
-    if "xml:lang" in t:
-        return ox.Literal(t["value"], language=t["xml:lang"])
-    if t.get("datatype"):
-        return ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]))
-    return ox.Literal(t["value"])
-
-
-def run(query_text: str, *, store: ox.Store | None = None, endpoint: str | None = None,
-        graph: str | None = None, timeout: float = DEFAULT_TIMEOUT, user=None, password=None) -> Results:
-    if endpoint:
-        return run_remote(endpoint, query_text, graph=graph, timeout=timeout, user=user, password=password)
-    return run_local(store, query_text)
-
-
-# --------------------------------------------------------------------------------- writing
-
-def _json_term(t) -> dict:
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    out = {"type": "literal", "value": t.value}
-    if t.language:
-        out["xml:lang"] = t.language
-    elif t.datatype.value != XSD + "string":
-        out["datatype"] = t.datatype.value
-    return out
-
-
-def to_json(r: Results) -> str:
-    if r.kind == "ask":
-        return json.dumps({"head": {}, "boolean": r.boolean})
-    doc = {"head": {"vars": r.variables},
-           "results": {"bindings": [{v: _json_term(t) for v, t in zip(r.variables, row) if t is not None}
-                                    for row in r.rows]}}
-    return json.dumps(doc, ensure_ascii=False, indent=1)
-
-
-def _plain(t) -> str:
-    if t is None:
-        return ""
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    return t.value
-
-
-def to_csv(r: Results) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    if r.kind == "ask":
-        w.writerow(["boolean"])
-        w.writerow(["true" if r.boolean else "false"])
-    else:
-        w.writerow(r.variables)
-        for row in r.rows:
-            w.writerow([_plain(t) for t in row])
-    return buf.getvalue()
-
-
-def to_tsv(r: Results) -> str:
-    if r.kind == "ask":
-        return "?boolean\n" + ("true" if r.boolean else "false") + "\n"
-    lines = ["\t".join(f"?{v}" for v in r.variables)]
-    for row in r.rows:
-        lines.append("\t".join("" if t is None else str(t) for t in row))
-    return "\n".join(lines) + "\n"
-
-
-def shorten(t, base: str) -> str:
-    """How a term reads in a terminal table: 'case/x' for our IRIs, prefixes for vocabularies."""
-    if t is None:
-        return ""
-    if isinstance(t, ox.NamedNode):
-        v = t.value
-        if v.startswith(base):
-            return v[len(base):]
-        for prefix, ns in PREFIXES.items():
-            if v.startswith(ns) and len(v) > len(ns):
-                return f"{prefix}:{v[len(ns):]}"
-        return v
-    return _plain(t)
-
-
-def to_table(r: Results, base: str, max_width: int = 60) -> str:
-    if r.kind == "ask":
-        return "yes" if r.boolean else "no"
-    cells = [[shorten(t, base).replace("\n", " ") for t in row] for row in r.rows]
-    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
-    widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(r.variables)]
-    line = "  ".join(v.ljust(w) for v, w in zip(r.variables, widths)).rstrip()
-    out = [line, "  ".join("-" * w for w in widths)]
-    for row in cells:
-        out.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
-    return "\n".join(out)
-
-
-def write_graph(r: Results, fmt: str) -> bytes:
-    rdf = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-           "jsonld": ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.TURTLE)
-    return ox.serialize(r.triples, format=rdf, prefixes=PREFIXES if rdf != ox.RdfFormat.N_TRIPLES else None)
-
-
-def render(r: Results, fmt: str, base: str) -> str | bytes:
-    if r.kind == "graph":
-        return write_graph(r, {"table": "turtle", "csv": "ntriples", "tsv": "ntriples", "json": "jsonld"}.get(fmt, fmt))
-    return {"table": lambda: to_table(r, base), "csv": lambda: to_csv(r), "tsv": lambda: to_tsv(r),
-            "json": lambda: to_json(r)}[fmt]()

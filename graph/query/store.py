@@ -34,18 +34,28 @@ def from_data(data_dir: Path, base: str | None = None, profile: str = "public") 
     return store
 
 
-def open_store(data_dir: Path, dist: Path | None = None, base: str | None = None) -> tuple[ox.Store, str]:
-    """(store, base IRI): the built dump when it is newer than every data file and was built with
-    the asked base, else a build of the data in memory."""
-    dist = dist or Path("dist")
-    dump = dist / DUMP
+def fresh_build(dist: Path, data_dir: Path, base: str | None = None, profile: str | None = None) -> dict | None:
+    """build.json of `dist` when it holds a complete build (dump and VoID) of the asked base and
+    profile (None: any) that is newer than every data file; else None."""
     try:
-        built_base = json.loads((dist / "build.json").read_text())["base"]
-    except (OSError, ValueError, KeyError):
-        built_base = None
-    wanted = Minter(base).base
-    if dump.exists() and built_base is not None and (base is None or built_base == wanted):
-        newest = max((p.stat().st_mtime for p in Path(data_dir).rglob("*.yaml")), default=0)
-        if dump.stat().st_mtime >= newest:
-            return from_dump(dump), built_base
-    return from_data(data_dir, base), wanted
+        info = json.loads((Path(dist) / "build.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or "base" not in info:
+        return None
+    if (profile is not None and info.get("profile") != profile) or (base is not None and info["base"] != Minter(base).base):
+        return None
+    dump = Path(dist) / DUMP
+    if not dump.is_file() or not (Path(dist) / "void.ttl").is_file():
+        return None
+    newest = max((p.stat().st_mtime for p in Path(data_dir).rglob("*.yaml")), default=0)
+    return info if dump.stat().st_mtime >= newest else None
+
+
+def open_store(data_dir: Path, dist: Path | None = None, base: str | None = None) -> tuple[ox.Store, str]:
+    """(store, base IRI): the built dump when it is fresh (fresh_build), else a build of the data in memory."""
+    dist = Path(dist or "dist")
+    info = fresh_build(dist, data_dir, base)
+    if info is not None:
+        return from_dump(dist / DUMP), info["base"]
+    return from_data(data_dir, base), Minter(base).base

@@ -354,6 +354,23 @@ def _check_acyclic(records: dict, parent_key: str, kind: str, items, key_name, p
             cur = records[cur][1].get(parent_key)
 
 
+def _check_succession_cycles(orgs: dict, items, problems: list[Problem]) -> None:
+    """An organisation can never be, through its successors, its own successor."""
+    for display, text, _i, record, _ in items:
+        todo = [(s["organisation"], s["path"]) for s in record["succeeded_by"]]
+        seen = set()
+        while todo:
+            oid, path = todo.pop()
+            if oid == record["id"]:
+                problems.append(_where(display, text, path + ("organisation",),
+                                       f"succession has a cycle back to '{record['id']}'"))
+                break
+            if oid in seen or oid not in orgs:
+                continue
+            seen.add(oid)
+            todo.extend((s["organisation"], path) for s in orgs[oid][1]["succeeded_by"])
+
+
 class Framework:
     """The guide, tags, places and organisations of a data directory, and their ids."""
 
@@ -435,9 +452,16 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
 
     org_items = _load_list_files(root / "organisations", "organisations", schema.check_organisation, problems)
     orgs = _check_unique(org_items, "organisations", "organisation", problems)
-    for display, text, i, record, _ in org_items:
+    for display, text, i, record, meta in org_items:
         if record["place"] and record["place"] not in places:
             problems.append(_where(display, text, ("organisations", i, "place"), f"unknown place '{record['place']}'"))
+        for succ in record["succeeded_by"]:
+            if succ["organisation"] not in orgs:
+                problems.append(_where(display, text, succ["path"] + ("organisation",),
+                                       f"unknown successor organisation '{succ['organisation']}'"))
+        for source in meta["file_sources"]:
+            data.sources.setdefault(source["url"], source)
+    _check_succession_cycles(orgs, org_items, problems)
     data.organisations = [record for _, record in orgs.values()]
     if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
         problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",

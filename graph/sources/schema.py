@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from urllib.parse import urlsplit
 
-from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG
+from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG, STATUSES
 from pcmh_kg.sources.iri import iri_problem
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -21,6 +21,9 @@ _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 GSS = re.compile(r"^[EKNSW]\d{8}$")
 ISO2 = re.compile(r"^[A-Z]{2}$")
 SLUG_MAX = 120  # an id names a file (at most 255 bytes) and ends IRIs; ours stay under 80
+# ASCII digits only (re.ASCII): int() reads other scripts' digits, which no date in the dumps may carry
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z", re.ASCII)
+DATE_YEARS = (1900, 2100)
 SUMMARY_WORDS = (40, 120)
 REASON_MAX = 200
 LESSON_NUMBER_MAX = 99  # the bound the guide's own lesson numbers are held to
@@ -165,6 +168,49 @@ class Checker:
             return None
         return value
 
+    def partial_date(self, value, path: tuple) -> str | None:
+        """A date as precise as the source gives it: 2022-07-01, 2015-12 or 2021 (returned as text)."""
+        if value is None:
+            return None
+        if isinstance(value, _dt.datetime):
+            self.err(path, "must be a date without a time, such as 2022-07-01")
+            return None
+        if isinstance(value, _dt.date):
+            text = value.isoformat()
+        elif isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        elif isinstance(value, str):
+            text = value.strip()
+        else:
+            self.err(path, f"must be a date such as 2022-07-01, 2015-12 or 2021, got {_type_name(value)}")
+            return None
+        m = PARTIAL_DATE.match(text)
+        ok = m is not None and DATE_YEARS[0] <= int(m.group(1)) <= DATE_YEARS[1]
+        if ok and m.group(2):
+            try:
+                _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+            except ValueError:
+                ok = False
+        if not ok:
+            self.err(path, f"must be a date such as 2022-07-01, 2015-12 or 2021 (years {DATE_YEARS[0]} to "
+                           f"{DATE_YEARS[1]}), got {value!r}")
+            return None
+        return text
+
+    def urls(self, value, path: tuple) -> list[str]:
+        """One web address or a list of them (at least one)."""
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            self.err(path, f"must be a web address or a list of them, got {_type_name(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            url = self.url(item, path + (i,) if len(value) > 1 else path)
+            if url is not None and url not in out:
+                out.append(url)
+        return out
+
     def number(self, value, path: tuple, lo: float, hi: float) -> float | None:
         if value is None:
             return None
@@ -235,11 +281,12 @@ class Checker:
 
 
 CASE_FIELDS = {"id", "title", "summary", "place", "scope", "organisations", "started", "tags",
-               "lessons", "sources", "contact", "flags", "notes"}
+               "lessons", "sources", "contact", "flags", "status", "notes"}
 CASE_REQUIRED = {"id", "title", "summary", "place", "scope", "organisations", "tags", "lessons",
                  "sources", "contact"}
 CONTACT_FIELDS = {"organisation", "role", "url", "name", "email", "phone"}
 LINK_FIELDS = {"lesson", "reason", "origin", "source"}
+STATUS_FIELDS = {"value", "as_of", "source"}
 
 
 def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[tuple[tuple, str]]]:
@@ -295,6 +342,20 @@ def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[t
             c.err(("contact", "email"), "is not an email address")
         if contact["phone"] is not None and not PHONE_CHARS.fullmatch(contact["phone"]):
             c.err(("contact", "phone"), "is not a phone number (digits, spaces and + ( ) . - only)")
+    status = None
+    if "status" in m:
+        sm = c.mapping(m.get("status"), ("status",), STATUS_FIELDS, {"value", "as_of", "source"})
+        if sm is not None:
+            # `unknown` is what a case without a status is; saying it needs no source
+            value = c.enum(sm.get("value"), ("status", "value"), set(STATUSES) - {"unknown"})
+            as_of = c.partial_date(sm.get("as_of"), ("status", "as_of"))
+            source = c.url(sm.get("source"), ("status", "source"))
+            if source is not None and source not in source_urls:
+                c.err(("status", "source"), "must be one of the case's sources")
+            if value == "running" and "discontinued" in (m.get("flags") or ()):
+                c.err(("status", "value"), "is running, but the case is flagged discontinued")
+            if None not in (value, as_of, source):
+                status = {"value": value, "as_of": as_of, "source": source}
     case = {
         "id": cid,
         "title": c.text(m.get("title"), ("title",), max_len=200, one_line=True),
@@ -309,6 +370,7 @@ def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[t
         "contact": contact,
         "flags": [f for i, f in enumerate(c.slugs(m.get("flags"), ("flags",)))
                   if c.enum(f, ("flags", i), FLAGS)],
+        "status": status,
         "notes": c.text(m.get("notes"), ("notes",), public=False),
     }
     return case, c.problems
@@ -349,17 +411,62 @@ def check_place(raw, path: tuple, c: Checker) -> dict | None:
     return place
 
 
+SUCCESSION_FIELDS = {"organisation", "date", "source"}
+DISSOLUTION_FIELDS = {"date", "source"}
+
+
 def check_organisation(raw, path: tuple, c: Checker) -> dict | None:
-    m = c.mapping(raw, path, {"id", "name", "type", "homepage", "place"}, {"id", "name", "type"})
+    m = c.mapping(raw, path, {"id", "name", "type", "homepage", "place", "succeeded_by", "dissolved"},
+                  {"id", "name", "type"})
     if m is None:
         return None
-    return {
+    org = {
         "id": c.slug(m.get("id"), path + ("id",)),
         "name": c.text(m.get("name"), path + ("name",), max_len=200, one_line=True),
         "type": c.enum(m.get("type"), path + ("type",), ORGANISATION_TYPES),
         "homepage": c.url(m.get("homepage"), path + ("homepage",)),
         "place": c.slug(m.get("place"), path + ("place",)),
+        "succeeded_by": [],
+        "dissolved": None,
     }
+    # succeeded_by: one successor, or a list when the organisation's duties passed to several
+    raw_succ = m.get("succeeded_by")
+    if raw_succ is not None:
+        items = raw_succ if isinstance(raw_succ, list) else [raw_succ]
+        if not items:
+            c.err(path + ("succeeded_by",), "must name at least one successor")
+        for i, item in enumerate(items):
+            p = path + ("succeeded_by",) + ((i,) if isinstance(raw_succ, list) else ())
+            sm = c.mapping(item, p, SUCCESSION_FIELDS, {"organisation", "source"})
+            if sm is None:
+                continue
+            succ = {
+                "organisation": c.slug(sm.get("organisation"), p + ("organisation",)),
+                "date": c.partial_date(sm.get("date"), p + ("date",)),
+                "sources": c.urls(sm.get("source"), p + ("source",)) if sm.get("source") is not None else [],
+                "path": p,
+            }
+            if succ["organisation"] is not None and succ["organisation"] == org["id"]:
+                c.err(p + ("organisation",), "an organisation cannot succeed itself")
+            elif succ["organisation"] is not None and any(
+                    s["organisation"] == succ["organisation"] for s in org["succeeded_by"]):
+                c.err(p + ("organisation",), f"successor '{succ['organisation']}' is listed twice")
+            elif succ["organisation"] is not None and succ["sources"]:
+                org["succeeded_by"].append(succ)
+        dates = {s["date"] for s in org["succeeded_by"]}
+        if len(dates) > 1:
+            c.err(path + ("succeeded_by",), "successors of one organisation must share one date (one change)")
+    if m.get("dissolved") is not None:
+        dm = c.mapping(m.get("dissolved"), path + ("dissolved",), DISSOLUTION_FIELDS, {"source"})
+        if dm is not None:
+            sources = c.urls(dm.get("source"), path + ("dissolved", "source")) if dm.get("source") is not None else []
+            date = c.partial_date(dm.get("date"), path + ("dissolved", "date"))
+            if raw_succ is not None:
+                c.err(path + ("dissolved",), "an organisation with a successor is not `dissolved`: "
+                                             "give either succeeded_by or dissolved")
+            elif sources:
+                org["dissolved"] = {"date": date, "sources": sources}
+    return org
 
 
 def check_tag(raw, path: tuple, c: Checker) -> dict | None:

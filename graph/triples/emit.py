@@ -13,9 +13,11 @@ from pcmh_kg.model.vocab import (
     DCAT,
     DCTERMS,
     FLAGS,
+    FOAF,
     GEO,
     GSP,
     ONS_GEOGRAPHY,
+    ORG,
     ORGANISATION_TYPES,
     ORIGINS,
     PCMH,
@@ -26,6 +28,7 @@ from pcmh_kg.model.vocab import (
     SCHEMA,
     SCOPES,
     SKOS,
+    STATUSES,
     VCARD,
     XSD,
     Minter,
@@ -47,6 +50,13 @@ def typed(value, datatype: str) -> tuple:
 
 def integer(value: int) -> tuple:
     return typed(int(value), f"{XSD}integer")
+
+
+def partial_date(value: str) -> tuple:
+    """2022-07-01, 2015-12 or 2021 as xsd:date, xsd:gYearMonth or xsd:gYear. These are not OWL 2
+    datatypes, so they are only ever objects of annotation properties (dcterms:date, dcterms:issued)."""
+    kind = {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
+    return typed(value, XSD + kind)
 
 
 def decimal_lexical(value: float) -> str:
@@ -87,7 +97,11 @@ def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
             add(c, PCMH + "leadOrganisation", iri(m.organisation(org)))
         add(c, PCMH + "organisation", iri(m.organisation(org)))
     if case.get("started") is not None:
-        add(c, SCHEMA + "startDate", typed(f"{case['started']:04d}", XSD + "gYear"))
+        add(c, PCMH + "startYear", integer(case["started"]))
+    status = case.get("status")
+    add(c, PCMH + "status", iri(PCMH + STATUSES[status["value"] if status else "unknown"]))
+    if status:
+        add(c, PCMH + "statusStatement", iri(f"{c}/status"))
     for tag in case["tags"]:
         add(c, DCTERMS + "subject", iri(m.tag(tag)))
     for link in case["lessons"]:
@@ -113,11 +127,19 @@ def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
         for url in derived:
             add(node, PROV + "wasDerivedFrom", iri(url))
 
+    if status:
+        node = f"{c}/status"
+        add(node, RDF + "type", iri(PCMH + "StatusStatement"))
+        add(node, RDFS + "label", text(f"{case['title']}: {status['value']} as of {status['as_of']}"))
+        add(node, PCMH + "status", iri(PCMH + STATUSES[status["value"]]))
+        add(node, DCTERMS + "date", partial_date(status["as_of"]))
+        add(node, PROV + "wasDerivedFrom", iri(status["source"]))
+
     contact = case["contact"]
     node = f"{c}/contact"
     add(node, RDF + "type", iri(VCARD + "Organization"))
     add(node, RDFS + "label", text(f"{contact['role']} ({case['title']})"))
-    add(node, VCARD + "role", text(contact["role"]))
+    add(node, VCARD + "role", text(contact["role"], None))  # vCard gives vcard:role a plain string range
     add(node, PCMH + "organisation", iri(m.organisation(contact["organisation"])))
     add(node, VCARD + "hasURL", iri(contact["url"]))
     if profile == "full":
@@ -137,6 +159,8 @@ def framework_triples(data, m: Minter) -> list[tuple]:
     g = data.guide
     gi = m.guide(g["id"])
     add(gi, RDF + "type", iri(PCMH + "Guide"))
+    add(gi, RDF + "type", iri(SCHEMA + "Report"))  # superclasses stated too, for stores without inference
+    add(gi, RDF + "type", iri(PROV + "Entity"))
     add(gi, DCTERMS + "title", text(g["title"]))
     add(gi, RDFS + "label", text(g["title"]))
     if g.get("subtitle"):
@@ -168,6 +192,7 @@ def framework_triples(data, m: Minter) -> list[tuple]:
     def guide_concept(node: str, cls: str, item: dict, scheme: str, label: str, top: bool) -> None:
         """A numbered concept of the guide: a topic, a theme or a lesson."""
         add(node, RDF + "type", iri(PCMH + cls))
+        add(node, RDF + "type", iri(SKOS + "Concept"))
         add(node, SKOS + "prefLabel", text(item["title"]))
         add(node, RDFS + "label", text(label))
         add(node, SKOS + "notation", text(str(item["number"]), None))
@@ -216,6 +241,10 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         pi = m.place(place["id"])
         add(pi, RDF + "type", iri(PCMH + "Place"))
         add(pi, RDF + "type", iri(PCMH + PLACE_TYPES[place["type"]]))
+        add(pi, RDF + "type", iri(SCHEMA + "Place"))
+        add(pi, RDF + "type", iri(DCTERMS + "Location"))
+        if place["type"] == "country":
+            add(pi, RDF + "type", iri(SCHEMA + "Country"))
         add(pi, SCHEMA + "name", text(place["name"], None))
         add(pi, RDFS + "label", text(place["name"], None))
         if place["parent"]:
@@ -235,9 +264,15 @@ def framework_triples(data, m: Minter) -> list[tuple]:
         wkt = f"POINT({decimal_lexical(place['long'])} {decimal_lexical(place['lat'])})"
         add(geom, GSP + "asWKT", typed(wkt, GSP + "wktLiteral"))
 
+    names = {org["id"]: org["name"] for org in data.organisations}
+    predecessors: dict[str, list[str]] = {}
+    for org in data.organisations:
+        for succ in org.get("succeeded_by") or ():
+            predecessors.setdefault(succ["organisation"], []).append(org["id"])
     for org in data.organisations:
         oi = m.organisation(org["id"])
         add(oi, RDF + "type", iri(SCHEMA + "Organization"))
+        add(oi, RDF + "type", iri(ORG + "Organization"))
         add(oi, SCHEMA + "name", text(org["name"], None))
         add(oi, RDFS + "label", text(org["name"], None))
         add(oi, PCMH + "organisationType", iri(PCMH + ORGANISATION_TYPES[org["type"]]))
@@ -245,10 +280,44 @@ def framework_triples(data, m: Minter) -> list[tuple]:
             add(oi, SCHEMA + "url", iri(org["homepage"]))
         if org["place"]:
             add(oi, SCHEMA + "location", iri(m.place(org["place"])))
+        if org.get("succeeded_by") or org.get("dissolved"):
+            add(oi, ORG + "changedBy", iri(oi + "/change"))
+        for pred in predecessors.get(org["id"], ()):
+            add(oi, ORG + "resultedFrom", iri(m.organisation(pred) + "/change"))
+    for org in data.organisations:
+        # one org:ChangeEvent per organisation that ended: it merged into, was replaced by or split
+        # between its successors on one date, or was dissolved with none
+        succs, dissolved = org.get("succeeded_by") or [], org.get("dissolved")
+        if not succs and not dissolved:
+            continue
+        oi = m.organisation(org["id"])
+        ev = oi + "/change"
+        date = succs[0]["date"] if succs else dissolved["date"]
+        add(ev, RDF + "type", iri(ORG + "ChangeEvent"))
+        add(ev, RDF + "type", iri(PROV + "Activity"))
+        if succs:
+            label = f"{org['name']} succeeded by " + " and ".join(names[s["organisation"]] for s in succs)
+        else:
+            label = f"{org['name']} dissolved"
+        add(ev, RDFS + "label", text(label + (f" ({date})" if date else ""), None))
+        add(ev, ORG + "originalOrganization", iri(oi))
+        for succ in succs:
+            add(ev, ORG + "resultingOrganization", iri(m.organisation(succ["organisation"])))
+        if date:
+            add(ev, DCTERMS + "date", partial_date(date))
+        sources: list[str] = []
+        for item in succs or [dissolved]:
+            sources.extend(u for u in item["sources"] if u not in sources)
+        for url in sources:  # not prov:wasDerivedFrom, whose domain prov:Entity is disjoint with prov:Activity
+            add(ev, DCTERMS + "source", iri(url))
 
     cur = m.curators
     add(cur, RDF + "type", iri(PROV + "Agent"))
     add(cur, RDFS + "label", text("pcmh-kg curators"))
+    dev = m.developers
+    add(dev, RDF + "type", iri(PROV + "Agent"))
+    add(dev, RDF + "type", iri(FOAF + "Organization"))
+    add(dev, RDFS + "label", text("pcmh-kg developers"))
     return t.triples
 
 

@@ -1,0 +1,143 @@
+"""Where answers come from: the served dump (LocalBackend) or another SPARQL store (RemoteBackend).
+
+Both offer the same three calls: run a query and get written bytes, describe an IRI (its own
+triples and those of the nodes it owns, plus links to it), and find labels for IRIs. Local SPARQL
+runs in killable worker processes (querypool); IRI lookups, a few index scans, run in this
+process's own copy of the graph.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from pcmh_kg.model.vocab import DCTERMS, RDFS, SCHEMA, SKOS
+from pcmh_kg.publish import querypool
+from pcmh_kg.publish.http import Reply
+from pcmh_kg.query import guard, results, sparql
+from pcmh_kg.query import store as store_mod
+
+MAX_INCOMING = 500  # links listed on an entity page
+LABEL_PREDICATES = [SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEMA + "name"]
+
+class LocalBackend:
+    """The served dump: a store in this process for IRI lookups, worker processes for SPARQL."""
+
+    def __init__(self, settings: querypool.Settings, *, workers: int, timeout: float, fair_slice: float = 2.0):
+        self.store = store_mod.from_dump(Path(settings.dump))
+        self.pool = querypool.QueryPool(settings, size=workers, timeout=timeout, fair_slice=fair_slice)
+
+    def inspect(self, text: str, client=None) -> guard.Inspection:
+        return self.pool.inspect(text, client)
+
+    def query(self, job: querypool.Job, client=None):
+        return self.pool.run(job, client)
+
+    def run(self, text: str) -> sparql.Results:
+        """A small query of the server's own (ids, labels) on the in-process copy."""
+        return sparql.run_local(self.store, text)
+
+    def about(self, iri: str) -> tuple[list, list]:
+        node = ox.NamedNode(iri)
+        own = [ox.Triple(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(node, None, None)]
+        owned = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                        and t.object.value.startswith(iri + "/")})
+        for o in owned:
+            own += [ox.Triple(q.subject, q.predicate, q.object)
+                    for q in self.store.quads_for_pattern(ox.NamedNode(o), None, None)]
+        incoming = [ox.Triple(q.subject, q.predicate, q.object) for q in
+                    islice((q for q in self.store.quads_for_pattern(None, None, node)
+                            if not q.subject.value.startswith(iri + "/")), MAX_INCOMING)]
+        return own, incoming
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        out = {}
+        for value in iris:
+            node = ox.NamedNode(value)
+            for pred in LABEL_PREDICATES:
+                found = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(pred), None)]
+                if found:
+                    out[value] = _pick_label(found)
+                    break
+        return out
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class RemoteBackend:
+    """Another SPARQL endpoint (--store URL) answers everything; `graph` is its default dataset
+    (Virtuoso) when a request names none. Queries are inspected first by local workers that hold
+    no data, then forwarded with the request's protocol dataset; answers are bounded as locally."""
+
+    def __init__(self, endpoint: str, settings: querypool.Settings, *, graph: str | None, timeout: float):
+        self.endpoint, self.graph, self.timeout, self.s = endpoint, graph, timeout, settings
+        self.pool = querypool.QueryPool(settings, size=1, timeout=timeout)
+
+    def inspect(self, text: str, client=None) -> guard.Inspection:
+        return self.pool.inspect(text, client)
+
+    def _run(self, text: str, default_graphs=None, named_graphs=None) -> sparql.Results:
+        if default_graphs is None and named_graphs is None and self.graph:
+            default_graphs = [self.graph]
+        if self.s.base and not re.match(r"\s*BASE\b", text, re.I):
+            text = f"BASE <{self.s.base}>\n{text}"  # the service defines the base, as locally
+        try:
+            return sparql.run_remote(self.endpoint, text, default_graphs=default_graphs or (),
+                                     named_graphs=named_graphs or (), timeout=self.timeout,
+                                     max_bytes=4 * self.s.max_bytes)
+        except sparql.QueryError as exc:
+            raise guard.Refused(400, str(exc)) from None
+        except sparql.EndpointError as exc:
+            raise Reply(502, str(exc)) from None
+
+    def query(self, job: querypool.Job, client=None):
+        insp = self.inspect(job.text, client)
+        r = self._run(job.text, job.default_graphs, job.named_graphs)
+        fmt = job.graph_fmt if r.kind == "graph" else job.results_fmt
+        if fmt is None:
+            raise guard.Refused(406, f"no acceptable format for a {insp.form} result")
+        if fmt == "model":
+            items = r.rows if r.kind == "select" else r.triples if r.kind == "graph" else []
+            truncated = len(items) > self.s.max_rows
+            del items[self.s.max_rows:]
+            return querypool.Model(r, truncated)
+        return results.write(r, fmt, max_rows=self.s.max_rows, max_bytes=self.s.max_bytes, spreadsheet=job.spreadsheet)
+
+    def run(self, text: str) -> sparql.Results:
+        return self._run(text)
+
+    def about(self, iri: str) -> tuple[list, list]:
+        i = str(ox.NamedNode(iri))
+        own = self._run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ BIND({i} AS ?s) ?s ?p ?o }} UNION "
+                        f"{{ {i} ?x ?s . ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), CONCAT(STR({i}), \"/\"))) }} }}")
+        inc = self._run(f"SELECT ?s ?p WHERE {{ ?s ?p {i} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({i}), \"/\"))) }} "
+                        f"LIMIT {MAX_INCOMING}")
+        incoming = [ox.Triple(s, p, ox.NamedNode(iri)) for s, p in inc.rows if s is not None and p is not None]
+        return list(own.triples), incoming
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        if not iris:
+            return {}
+        values = " ".join(str(ox.NamedNode(v)) for v in sorted(iris)[:1000])
+        preds = " ".join(f"({str(ox.NamedNode(p))} {n})" for n, p in enumerate(LABEL_PREDICATES))
+        r = self._run(f"SELECT ?x ?l ?n WHERE {{ VALUES ?x {{ {values} }} VALUES (?p ?n) {{ {preds} }} ?x ?p ?l }}")
+        found: dict[str, list] = {}
+        for x, label, n in r.rows:
+            if x is not None and isinstance(label, ox.Literal):
+                found.setdefault(x.value, []).append((int(n.value), label))
+        return {k: _pick_label([lab for n, lab in sorted(v, key=lambda t: t[0]) if n == min(p for p, _ in v)])
+                for k, v in found.items()}
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _pick_label(literals: list) -> str:
+    for lit in literals:
+        if isinstance(lit, ox.Literal) and lit.language in (None, "", "en"):
+            return lit.value
+    return literals[0].value
