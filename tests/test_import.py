@@ -104,7 +104,7 @@ def test_errors_name_row_and_column_and_nothing_is_written(data, tmp_path, capsy
     assert main(["import", str(sheet), "-q", "--data", str(data)]) == 1
     err = capsys.readouterr().err
     assert f"{sheet}: row 3: [tags] unknown tag 'no-such-tag'" in err
-    assert f"{sheet}: row 4: [lesson_2] must be between 1 and 10" in err
+    assert f"{sheet}: row 4: [lesson_2] unknown lesson 12; the guide's lessons are 1 to 10" in err
     assert f"{sheet}: row 5: [contact_role] contains an email address" in err
     assert "row 2" not in err
     assert sorted(p.name for p in (data / "cases").iterdir()) == before

@@ -64,7 +64,7 @@ ID_SYSTEMS = {
 ID_LABELS = {"wikidata": "Wikidata item", "ods": "NHS ODS code", "ror": "ROR id", "mesh": "MeSH descriptor"}
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: "$" would let a trailing newline through
 
 # Controlled values of the YAML, mapped to the ontology individuals that stand for them.
 SCOPES = {"london": "London", "national": "National", "international": "International"}

@@ -412,7 +412,9 @@ class Framework:
                 refs.append((("tags", i), f"unknown tag '{tag}'"))
         for i, link in enumerate(case["lessons"]):
             if self.lesson_numbers and link["lesson"] not in self.lesson_numbers:
-                refs.append((("lessons", i, "lesson"), f"unknown lesson {link['lesson']}"))
+                known = sorted(self.lesson_numbers)
+                refs.append((("lessons", i, "lesson"),
+                             f"unknown lesson {link['lesson']}; the guide's lessons are {known[0]} to {known[-1]}"))
         if not refs:
             return []
         return _located(display_path(path), path.read_text(encoding="utf-8"), refs)

@@ -12,30 +12,35 @@ import re
 from urllib.parse import urlsplit
 
 from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PLACE_TYPES, SCOPES, SLUG, STATUSES
+from pcmh_kg.sources.iri import iri_problem
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,5}\)?[\s.-]?){2,4}\d{3,4}")
 PHONE_CHARS = re.compile(r"[0-9+().\s-]*[0-9][0-9+().\s-]*")
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
-GSS = re.compile(r"^[EKNSW]\d{8}$")
-ISO2 = re.compile(r"^[A-Z]{2}$")
-PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+GSS = re.compile(r"^[EKNSW]\d{8}\Z", re.ASCII)
+ISO2 = re.compile(r"^[A-Z]{2}\Z")
+SLUG_MAX = 120  # an id names a file (at most 255 bytes) and ends IRIs; ours stay under 80
+# ASCII digits only (re.ASCII): int() reads other scripts' digits, which no date in the dumps may carry
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z", re.ASCII)
 DATE_YEARS = (1900, 2100)
-WIKIDATA = re.compile(r"^Q[1-9]\d*$")
-ODS = re.compile(r"^[A-Z0-9]{3,6}$")
-ROR = re.compile(r"^0[a-hj-km-np-tv-z0-9]{6}\d{2}$")
-MESH = re.compile(r"^D\d{6}(?:\d{3})?$")
+WIKIDATA = re.compile(r"^Q[1-9]\d*\Z", re.ASCII)
+ODS = re.compile(r"^[A-Z0-9]{3,6}\Z", re.ASCII)
+ROR = re.compile(r"^0[a-hj-km-np-tv-z0-9]{6}\d{2}\Z", re.ASCII)
+MESH = re.compile(r"^D\d{6}(?:\d{3})?\Z", re.ASCII)
 MATCHES = ("exact", "close")
 # Document mirrors are not sources (the project's rules): identifiers must come from the publisher.
 MIRROR_HOSTS = ("readkong.", "vdocuments.", "docslib.", "scribd.", "yumpu.", "slideshare.")
-LESSON_NUMBERS = range(1, 11)
 SUMMARY_WORDS = (40, 120)
 REASON_MAX = 200
+LESSON_NUMBER_MAX = 99  # the bound the guide's own lesson numbers are held to
 
 
 def _type_name(value) -> str:
     if isinstance(value, bool):
         return "a boolean (quote it if you meant text, e.g. \"NO\")"
+    if isinstance(value, float) and value != value:
+        return "NaN (not a number)"
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, (_dt.date, _dt.datetime)):
@@ -121,7 +126,11 @@ class Checker:
         if value is None:
             return None
         if not isinstance(value, str) or not SLUG.match(value):
-            self.err(path, f"must be a slug (lowercase letters, digits, single hyphens), got {value!r}")
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+            self.err(path, f"must be a slug (lowercase letters, digits, single hyphens), got {shown}")
+            return None
+        if len(value) > SLUG_MAX:
+            self.err(path, f"is {len(value)} characters long; at most {SLUG_MAX}")
             return None
         return value
 
@@ -156,8 +165,8 @@ class Checker:
     def integer(self, value, path: tuple, lo: int, hi: int) -> int | None:
         if value is None:
             return None
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value)  # ASCII digits only: '²'.isdigit() is true, and int('²') fails
         if isinstance(value, bool) or not isinstance(value, int):
             self.err(path, f"must be a whole number, got {_type_name(value)}")
             return None
@@ -232,9 +241,16 @@ class Checker:
             self.err(path, f"must be a web address, got {_type_name(value)}")
             return None
         value = value.strip()
-        parts = urlsplit(value) if not _IRI_BAD.search(value) else None
+        try:
+            parts = urlsplit(value) if not _IRI_BAD.search(value) else None
+        except ValueError:  # e.g. "Invalid IPv6 URL" for http://[::1/
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             self.err(path, f"must be an http(s) web address without spaces or <>\"{{}}|\\^`, got {value!r}")
+            return None
+        invalid = iri_problem(value)
+        if invalid is not None:  # the dumps would carry it, and their parsers refuse it
+            self.err(path, f"is not a valid web address (RFC 3987: {invalid}), got {value!r}")
             return None
         if EMAIL.search(parts.netloc + parts.path):
             self.err(path, "contains an email address")
@@ -304,7 +320,8 @@ def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[t
             lm = c.mapping(item, p, LINK_FIELDS, {"lesson", "reason", "origin"})
             if lm is None:
                 continue
-            number = c.integer(lm.get("lesson"), p + ("lesson",), 1, 10)
+            # the guide's lessons decide which numbers exist (Framework.case_problems)
+            number = c.integer(lm.get("lesson"), p + ("lesson",), 1, LESSON_NUMBER_MAX)
             reason = c.text(lm.get("reason"), p + ("reason",), max_len=REASON_MAX, one_line=True)
             origin = c.enum(lm.get("origin"), p + ("origin",), ORIGINS)
             source = c.url(lm.get("source"), p + ("source",))
