@@ -51,6 +51,8 @@ def _type_name(value) -> str:
         return "a list"
     if value is None:
         return "empty"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
     return type(value).__name__
 
 
