@@ -91,3 +91,26 @@ def test_ods_codes_are_only_on_nhs_bodies(real):
         ?id schema:propertyID "https://fhir.nhs.uk/Id/ods-organization-code"
         FILTER (?type NOT IN (pcmh:NHSCommissioner, pcmh:NHSProvider, pcmh:HealthSystem)) }""")
     assert wrong == []
+
+
+def _share(st, members, with_id):
+    """How many of the entities matched by `members` (binding ?e) have an identifier node matching
+    `with_id` (on ?id), and how many there are."""
+    total = int(rows(st, f"SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {members} }}")[0][0])
+    having = int(rows(st, f"""SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {members}
+        ?e schema:identifier ?id . ?id a pcmh:ExternalIdentifier ; {with_id} }}""")[0][0])
+    return having, total
+
+
+def test_nine_in_ten_places_carry_a_sourced_wikidata_item(real):
+    """Issue 14's bar: at least 90% of places are joined to Wikidata, each item with the page it was read from."""
+    having, total = _share(real, "?e a pcmh:Place .",
+                           'schema:propertyID "http://www.wikidata.org/entity/" ; prov:wasDerivedFrom ?source .')
+    assert total > 50 and having / total >= 0.9, (having, total)
+
+
+def test_nine_in_ten_nhs_bodies_carry_a_sourced_ods_code(real):
+    """Issue 14's bar: at least 90% of NHS commissioners and providers carry their ODS code, with its page."""
+    having, total = _share(real, "?e pcmh:organisationType ?type . VALUES ?type { pcmh:NHSCommissioner pcmh:NHSProvider }",
+                           'schema:propertyID "https://fhir.nhs.uk/Id/ods-organization-code" ; prov:wasDerivedFrom ?source .')
+    assert total > 50 and having / total >= 0.9, (having, total)
