@@ -489,6 +489,12 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
         problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
                                 f"unknown organisation '{data.guide['publisher']}'"))
 
+    for folder in (CASES_DIR, "tags", "places", "organisations"):
+        where = root / folder
+        if where.exists() and not where.is_dir():  # a plain file would read as no data at all
+            problems.append(Problem(display_path(where), None, "", f"must be a folder of {folder} files, not a file"))
+        elif folder == CASES_DIR and not where.exists():
+            problems.append(Problem(display_path(where), None, "", "the folder of case files is missing"))
     for stray in sorted((root / CASES_DIR).glob("*.yml")) if (root / CASES_DIR).is_dir() else []:
         problems.append(Problem(display_path(stray), None, "", "case files must end in .yaml"))
     for source in data.guide.get("sources", []):

@@ -33,6 +33,7 @@ MATCHES = ("exact", "close")
 MIRROR_HOSTS = ("readkong.", "vdocuments.", "docslib.", "scribd.", "yumpu.", "slideshare.")
 SUMMARY_WORDS = (40, 120)
 REASON_MAX = 200
+MAX_ITEMS = 200  # items of any list in one record (sources, tags, organisations, ...)
 LESSON_NUMBER_MAX = 99  # the bound the guide's own lesson numbers are held to
 
 
@@ -136,6 +137,14 @@ class Checker:
             return None
         return value
 
+    def bounded(self, items: list, path: tuple, what: str) -> list:
+        """The first MAX_ITEMS items: a longer list is reported once and the rest not checked, so
+        the work (and the report) for one file stays bounded whatever it holds."""
+        if len(items) > MAX_ITEMS:
+            self.err(path, f"has {len(items)} {what}; at most {MAX_ITEMS}")
+            return items[:MAX_ITEMS]
+        return items
+
     def slugs(self, value, path: tuple, *, min_items: int = 0) -> list[str]:
         if value is None:
             return []  # a missing required list is reported once, by mapping()
@@ -145,7 +154,7 @@ class Checker:
             self.err(path, f"must be a list of ids, got {_type_name(value)}")
             return []
         out = []
-        for i, item in enumerate(value):
+        for i, item in enumerate(self.bounded(value, path, "ids")):
             slug = self.slug(item, path + (i,))
             if slug is not None:
                 if slug in out:
@@ -214,7 +223,7 @@ class Checker:
             self.err(path, f"must be a web address or a list of them, got {_type_name(value)}")
             return []
         out = []
-        for i, item in enumerate(value):
+        for i, item in enumerate(self.bounded(value, path, "web addresses")):
             url = self.url(item, path + (i,) if len(value) > 1 else path)
             if url is not None and url not in out:
                 out.append(url)
@@ -266,7 +275,7 @@ class Checker:
             self.err(path, f"must be a list of sources, got {_type_name(value)}")
             return []
         out = []
-        for i, item in enumerate(value):
+        for i, item in enumerate(self.bounded(value, path, "sources")):
             p = path + (i,)
             if isinstance(item, str):
                 item = {"url": item}
@@ -317,7 +326,7 @@ def check_case(raw, expected_id: str | None = None) -> tuple[dict | None, list[t
     else:
         if len(raw_links) > 4:
             c.err(("lessons",), f"has {len(raw_links)} lesson links; at most 4")
-        for i, item in enumerate(raw_links):
+        for i, item in enumerate(raw_links[:4]):  # bounded work: the rest are not read
             p = ("lessons", i)
             lm = c.mapping(item, p, LINK_FIELDS, {"lesson", "reason", "origin"})
             if lm is None:

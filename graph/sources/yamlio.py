@@ -10,6 +10,7 @@ Line numbers are looked up only when reporting.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -92,8 +93,7 @@ class StrictLoader(_StrictMixin, _BaseLoader):
     """libyaml-backed safe loader that refuses aliases, merge keys and duplicate keys."""
 
 
-class _LineLoader(_StrictMixin, yaml.SafeLoader):
-    pass
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # composing only: libyaml's nodes carry lines too
 
 
 @contextmanager
@@ -277,7 +277,13 @@ class ProblemError(Exception):
 
 def line_of(text: str, path: tuple) -> int | None:
     """The line (1-based) of the value at `path` in the YAML text, or of its nearest parent."""
-    return LineFinder(text).line(path)
+    return _finder(text).line(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _finder(text: str) -> LineFinder:
+    """One composition per file text, however many of its problems ask for a line."""
+    return LineFinder(text)
 
 
 class LineFinder:
@@ -288,7 +294,7 @@ class LineFinder:
         self.root = None
         if text is not None:
             try:
-                self.root = yaml.compose(text, Loader=_LineLoader)
+                self.root = yaml.compose(text, Loader=_COMPOSER)
             except (yaml.YAMLError, RecursionError, ValueError):  # the line is a nicety; never fail on it
                 self.root = None
 
