@@ -245,7 +245,7 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
             "cases": len(data.cases),
             "classes": dict(sorted(counts.items())),
             "shacl": shacl_report,
-            "nt_parts": {"framework_end": framework_end, "cases_end": cases_end},
+            "nt_parts": {"framework_end": framework_end, "cases_end": cases_end, "bytes": sizes[fragments.FILES["nt"]]},
         }
         (tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         index.close_previous(old)
