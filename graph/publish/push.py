@@ -179,7 +179,6 @@ def push(endpoint: str, graph: str, dump: Path | bytes, *, user: str | None = No
     payload = dump if isinstance(dump, bytes) else Path(dump).read_bytes()
     triples = check_payload(payload) if check else -1
     if check and shacl:
-        say("checking SHACL shapes ...")
         check_shapes(payload, None if isinstance(dump, bytes) else Path(dump))
     try:
         url = graph_store_url(endpoint, graph)
