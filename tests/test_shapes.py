@@ -80,8 +80,11 @@ def _object(line: bytes) -> str:
     return line.decode().split(" ", 2)[2].rsplit(" .", 1)[0]
 
 
-def test_engines_agree_on_planted_violations(real_dist):
-    """One violation of each kind of constraint, planted in the cases and in the framework."""
+@pytest.mark.parametrize("batch", [shapes.BATCH_BYTES, 40_000])
+def test_engines_agree_on_planted_violations(real_dist, batch, monkeypatch):
+    """One violation of each kind of constraint, planted in the cases and in the framework; the
+    parts agree whether the cases are checked in one batch or cut into many (between cases)."""
+    monkeypatch.setattr(shapes, "BATCH_BYTES", batch)
     framework, cases, rest = split(real_dist)
     ids = re.findall(rb"^<" + re.escape(BASE.encode()) + rb"case/([a-z0-9-]+)> <" + re.escape(RDF.encode()) + rb"type>",
                      cases, re.M)

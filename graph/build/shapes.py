@@ -169,16 +169,34 @@ class Stream:
         self.framework_end = self.done = self.upto = framework_end
         self.ontology = _ontology_ntriples()
         self.case_subject = re.compile(rb"^<" + re.escape(case_prefix.encode()), re.M)
+        self.case_key = re.compile(rb"<" + re.escape(case_prefix.encode()) + rb"[^/>]*")
         self.results: set[Result] = set()
 
     def feed(self, pos: int, *, last: bool = False) -> None:
         self.upto = max(self.upto, pos)
-        if self.upto - self.done >= BATCH_BYTES or (last and self.upto > self.done):
+        while self.upto - self.done >= BATCH_BYTES or (last and self.upto > self.done):
             batch = self.read(self.done, self.upto)
-            self.done = self.upto
+            if len(batch) > 2 * BATCH_BYTES:  # a long stretch given at once: cut it between two cases
+                batch = batch[:self._cut(batch, BATCH_BYTES)]
+            self.done += len(batch)
             shapes = triggered(batch)
             if shapes:
                 self.results.update(validate_ntriples(self.framework + batch + self.ontology, shapes))
+
+    def _cut(self, batch: bytes, near: int) -> int:
+        """Where the case reaching past `near` starts (a case's lines are together: its node's and
+        its contact's, lesson links' and status's all start with <.../case/ID); the whole batch
+        if there is no such place."""
+        start = batch.rfind(b"\n", 0, near) + 1
+        key = self.case_key.match(batch, start)
+        if key is None:
+            return len(batch)
+        while start > 0:
+            prev = batch.rfind(b"\n", 0, start - 1) + 1
+            if not batch.startswith(key.group(0), prev):
+                return start
+            start = prev
+        return len(batch)
 
     def finish(self, cases_end: int, total: int) -> list[Result]:
         self.feed(cases_end, last=True)
