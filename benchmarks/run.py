@@ -4,10 +4,12 @@
     python benchmarks/run.py --sizes 60 1000       # a quick run
     python benchmarks/run.py --queries-size 100000 # query timings on that size (0: skip)
 
-Per size: the baseline (PyYAML's C loader alone parsing every case file, as issue 2 defines it)
-and a cold build (fresh cache, SHACL off, with its stages), alternated --runs times and the best
-of each kept; a rebuild after one changed case (cache warm); SHACL timed on its own where it
-fits. Each measured step runs in a child process whose peak memory is the largest total PSS of
+Per size: the baseline (PyYAML's C loader alone parsing every case file, as issue 2 defines it),
+a cold build with the SHACL check (the default) and one without (fresh cache, with their stages),
+alternated --runs times and the best of each kept; a rebuild after one changed case (cache warm),
+with and without SHACL; up to --shacl-limit cases, the SHACL engine on its own three ways (the
+whole dump in one go, through a pyoxigraph Store, and in the build's parts), to show where its
+time and memory go. Each measured step runs in a child process whose peak memory is the largest total PSS of
 it and its workers (shared pages counted once), sampled every 20 ms while small and at most every
 0.5 s when large: reading PSS walks a process's page tables (~20 ms for 1 GB), and sampling a
 large process often would steal a core from the build. Timings are wall seconds on a shared
@@ -100,7 +102,7 @@ from pcmh_kg.build import pipeline as build
 cache = Path({cache!r})
 if {fresh!r}:
     shutil.rmtree(cache, ignore_errors=True)
-r = build.build(Path({data!r}), Path({out!r}), shacl=False, cache_dir=cache)
+r = build.build(Path({data!r}), Path({out!r}), shacl={shacl!r}, cache_dir=cache)
 print(json.dumps({{"triples": r.triples, "cases": r.cases,
                    "stages_s": {{k: round(v, 3) for k, v in r.timings.items()}}}}))
 """
@@ -109,10 +111,26 @@ SHACL = """
 import json, time
 from pathlib import Path
 from pcmh_kg.build import shapes
-nt = Path({out!r}, "pcmh-kg.nt").read_bytes()
+from pcmh_kg.model.vocab import Minter
+out = Path({out!r})
 t = time.perf_counter()
-ok, _ = shapes.validate_ntriples(nt)
-print(json.dumps({{"conforms": ok, "shacl_s": round(time.perf_counter() - t, 3)}}))
+shapes.prepare()
+if {how!r} == "whole":
+    results = shapes.validate_ntriples((out / "pcmh-kg.nt").read_bytes())
+elif {how!r} == "store":
+    import pyoxigraph as ox, pyshacl_turbo
+    store = ox.Store()
+    store.bulk_load(path=str(out / "pcmh-kg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    loaded = time.perf_counter() - t
+    _, report, _ = pyshacl_turbo.validate(store, shacl_graph=str(shapes.SHAPES_FILE), inference="none", advanced=True)
+    results = shapes.results_of(report)
+else:
+    parts = json.loads((out / "build.json").read_text())["nt_parts"]
+    results = shapes.check_file(out / "pcmh-kg.nt", parts["framework_end"], parts["cases_end"], Minter(None).case(""))
+row = {{"results": len(results), "shacl_s": round(time.perf_counter() - t, 3)}}
+if {how!r} == "store":
+    row["store_load_s"] = round(loaded, 3)
+print(json.dumps(row))
 """
 
 
@@ -130,28 +148,37 @@ def bench_build(n: int, shacl_limit: int, runs: int = 1) -> dict:
     row = {"cases": n, "runs": runs}
     # the baseline and the cold build alternate, and the best of each counts: the machine is
     # shared, and a slow spell should not land on one side of the ratio only
-    baselines, colds = [], []
+    baselines, colds, bare = [], [], []
     for _ in range(runs):
         baselines.append(measure(BASELINE.format(data=str(data))))
-        colds.append(measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True)))
+        colds.append(measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True, shacl=True)))
+        bare.append(measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True, shacl=False)))
     row["baseline_csafeloader"] = min(baselines, key=lambda r: r["parse_s"])
     row["cold_build"] = min(colds, key=lambda r: r["wall_s"])
+    row["cold_build_no_shacl"] = min(bare, key=lambda r: r["wall_s"])
     if runs > 1:
         row["baseline_parse_s_all"] = [r["parse_s"] for r in baselines]
         row["cold_build_wall_s_all"] = [r["wall_s"] for r in colds]
+        row["cold_build_no_shacl_wall_s_all"] = [r["wall_s"] for r in bare]
     # one changed case file, then a rebuild with the warm cache
     victim = sorted((data / "cases").glob("*.yaml"))[n // 2]
     text = victim.read_text(encoding="utf-8")
     victim.write_text(text.replace("title: Synthetic case", "title: Synthetic case (edited)", 1), encoding="utf-8")
     try:
-        row["rebuild_one_changed"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=False))
+        row["rebuild_one_changed"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=False,
+                                                          shacl=False))
+        row["rebuild_one_changed_shacl"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache),
+                                                                fresh=False, shacl=True))
     finally:
         victim.write_text(text, encoding="utf-8")
     base = row["baseline_csafeloader"]["parse_s"]
     row["cold_build_vs_baseline"] = round(row["cold_build"]["wall_s"] / base, 2) if base else None
-    row["rebuild_vs_cold"] = round(row["rebuild_one_changed"]["wall_s"] / row["cold_build"]["wall_s"], 3)
+    row["cold_build_no_shacl_vs_baseline"] = round(row["cold_build_no_shacl"]["wall_s"] / base, 2) if base else None
+    row["rebuild_vs_cold"] = round(row["rebuild_one_changed"]["wall_s"] / row["cold_build_no_shacl"]["wall_s"], 3)
+    row["rebuild_shacl_vs_cold"] = round(row["rebuild_one_changed_shacl"]["wall_s"] / row["cold_build"]["wall_s"], 3)
     if n <= shacl_limit:
-        row["shacl_separately"] = measure(SHACL.format(out=str(out)))
+        measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True, shacl=True))  # dist/ as built
+        row["shacl_engine"] = {how: measure(SHACL.format(out=str(out), how=how)) for how in ("parts", "whole", "store")}
     return row
 
 
@@ -188,7 +215,7 @@ def main(argv=None) -> int:
     p.add_argument("--queries-size", type=int, default=100000, help="synthetic size for query timings (0: skip)")
     p.add_argument("--repeat", type=int, default=3, help="query repetitions (best of)")
     p.add_argument("--runs", type=int, default=3, help="baseline and cold build runs per size (best of)")
-    p.add_argument("--shacl-limit", type=int, default=10000, help="time SHACL separately up to this many cases")
+    p.add_argument("--shacl-limit", type=int, default=10000, help="time the SHACL engine on its own (three ways) up to this many cases")
     args = p.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pcmh_kg import resources
-from pcmh_kg.build import fragments
+from pcmh_kg.build import fragments, shapes, violations
 from pcmh_kg.model.problems import InvalidInput
 from pcmh_kg.model.vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
 from pcmh_kg.sinks import formats, jsonld, registry
@@ -35,7 +35,6 @@ from pcmh_kg.triples import emit
 from pcmh_kg.triples.emit import Lines, integer, iri, text, typed
 
 OWNED = set(registry.DUMP_FILES.values()) | {"context.jsonld", "void.ttl", "ontology.ttl", "shapes.ttl", "build.json"}
-SHACL_AUTO_LIMIT = 20_000  # triples (~250 cases); larger graphs: --shacl, timed separately in benchmarks/
 
 
 @dataclass
@@ -132,23 +131,24 @@ def _slug_of_iri(value: str) -> str:
 
 
 def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = "public",
-          shacl: bool | None = None, cache_dir: Path | None = None, log=None) -> BuildResult:
-    """Validate, build and write every dump; raise (leaving `out` untouched) on any failure."""
+          shacl: bool = True, cache_dir: Path | None = None, log=None) -> BuildResult:
+    """Validate, build, check the shapes and write every dump; raise (leaving `out` untouched) on
+    any failure. The shapes are for the public export (the full profile has what they forbid)."""
     Minter(base)  # a bad base IRI is refused before any process starts
-    check = ShapesCheck() if profile == "public" and shacl is not False else None
+    check = shapes.ShapesCheck() if profile == "public" and shacl else None
     paths = loader.case_paths(data_dir)
     workers = loader.Workers(len(paths))
     try:
         with yamlio.paused_gc():  # 100k slim case records, none cyclic: collection passes are waste
             return _build(check, workers, paths, Path(data_dir), Path(out), base=base, profile=profile,
-                          shacl=shacl, cache_dir=cache_dir, say=log or (lambda msg: None))
+                          cache_dir=cache_dir, say=log or (lambda msg: None))
     finally:
         workers.close()
         if check is not None:
             check.cancel()
 
 
-def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base, profile, shacl, cache_dir, say) -> BuildResult:
+def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base, profile, cache_dir, say) -> BuildResult:
     m = Minter(base)
     timings = {}
     t0 = time.perf_counter()
@@ -164,6 +164,9 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
     try:
         if not problems:
             writer.add(fragments.make(emit.framework_triples(data, m)))
+            framework_end = writer.pos["nt"]
+            if check is not None:
+                check.open(tmp / fragments.FILES["nt"], framework_end, m.case(""))
         fresh: dict = {}
         shared_stats: dict = {}
         sources = SourceChunks(workers, data.sources.values(), index.sources if old else None)
@@ -200,6 +203,8 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
                 source = segments.open(seq, writer)
                 stats = _shared(stats, shared_stats)
             where = writer.copy(source, where, stats)
+            if check is not None:
+                check.feed(writer.pos["nt"])  # written up to there (copies are flushed run by run)
             fresh[str(path)] = (*stamp, case, where, stats)
         if problems:
             raise InvalidInput(problems)
@@ -207,10 +212,14 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
 
         t1 = time.perf_counter()
         say(f"writing dumps ({len(data.cases)} cases) ...")
+        writer.flush()
+        cases_end = writer.pos["nt"]
         source_chunk = sources.write(writer, old)
         for chunk in (catalogue_triples(m), ontology_triples()):
             writer.add(fragments.make(chunk))
         sizes = writer.close()
+        if check is not None:
+            check.finish(cases_end, sizes[fragments.FILES["nt"]])  # checks the rest while we write the rest
         segments.close()
         stats = writer.stats
         counts = Counter(dict(stats.types))
@@ -221,14 +230,13 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
         timings["write"] = time.perf_counter() - t1
 
         shacl_report = "skipped" if profile == "public" else "skipped (full profile)"
-        if check is not None and (shacl or (shacl is None and stats.triples <= SHACL_AUTO_LIMIT)):
+        if check is not None:
             t2 = time.perf_counter()
             say("checking SHACL shapes ...")
-            check.submit((tmp / fragments.FILES["nt"]).read_bytes())
-            conforms, report = check.result()
-            timings["shacl"] = time.perf_counter() - t2
-            if not conforms:
-                raise ShapesViolation(report)
+            results = check.results()
+            timings["shacl_wait"] = time.perf_counter() - t2
+            if results:
+                raise InvalidInput(violations.problems(results, data_dir, m))
             shacl_report = "conforms"
         summary = {
             "base": m.base,
@@ -237,6 +245,7 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
             "cases": len(data.cases),
             "classes": dict(sorted(counts.items())),
             "shacl": shacl_report,
+            "nt_parts": {"framework_end": framework_end, "cases_end": cases_end, "bytes": sizes[fragments.FILES["nt"]]},
         }
         (tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         index.close_previous(old)
@@ -416,57 +425,3 @@ def _swap(new: Path, out: Path) -> None:
     else:
         os.replace(new, out)
     os.chmod(out, 0o755)
-
-
-class ShapesCheck:
-    """pyshacl in a forked process started with the build: it imports rdflib and pyshacl while the
-    data loads, then checks the graph while the dumps are written on the other core. The dumps
-    are swapped in only once it conforms."""
-
-    def __init__(self):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        self._conn, child = ctx.Pipe(duplex=True)
-        self._proc = ctx.Process(target=self._run, args=(child,), daemon=True)
-        self._proc.start()
-        child.close()
-
-    @staticmethod
-    def _run(conn) -> None:
-        try:
-            from pcmh_kg.build import shapes
-
-            shapes.prepare()
-            nt = conn.recv_bytes()
-            conn.send(shapes.validate_ntriples(nt))
-        except EOFError:
-            pass  # the build no longer needs the check
-        except BaseException as exc:  # report, never hang the parent
-            conn.send((False, f"SHACL check failed: {exc!r}"))
-        finally:
-            conn.close()
-
-    def submit(self, nt: bytes) -> None:
-        self._conn.send_bytes(nt)
-
-    def result(self) -> tuple[bool, str]:
-        try:
-            conforms, report = self._conn.recv()
-        except EOFError:
-            conforms, report = False, "SHACL check process died"
-        self._proc.join()
-        return conforms, report
-
-    def cancel(self) -> None:
-        """Stop the check if it still runs; harmless after result()."""
-        self._conn.close()
-        if self._proc.is_alive():
-            self._proc.kill()
-        self._proc.join()
-
-
-class ShapesViolation(Exception):
-    def __init__(self, report: str):
-        self.report = report
-        super().__init__("the graph does not conform to ontology/shapes.ttl")

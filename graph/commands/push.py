@@ -14,7 +14,8 @@ NAME = "push"
 ORDER = 60
 HELP = "load dist/pcmh-kg.nt into a partner store as one named graph (SPARQL 1.1 Graph Store Protocol)"
 DESCRIPTION = """\
-Replace one named graph of a partner's store with the built graph, in one HTTP PUT:
+Check the built graph against the SHACL shapes (nothing is sent if it breaks them), then
+replace one named graph of a partner's store with it, in one HTTP PUT:
 
   pcmh-kg push --endpoint http://localhost:7878/store --graph https://w3id.org/pcmh-kg/
   PW=secret pcmh-kg push --endpoint http://host:8890/sparql-graph-crud-auth \\
@@ -38,6 +39,8 @@ def add_arguments(p) -> None:
                    help="where the built dumps are (default: dist; run 'pcmh-kg build' first)")
     p.add_argument("--retries", type=int, default=4, metavar="N", help="retries of transient failures (default: 4)")
     p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="per attempt (default: 300)")
+    p.add_argument("--no-shacl", dest="shacl", action="store_false", default=True,
+                   help="send even if the graph breaks the SHACL shapes (e.g. a full-profile dump, for an internal store)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
 
@@ -66,7 +69,7 @@ def run(args) -> int:
     say(f"pushing {dump} to {args.endpoint} as <{args.graph}> ...")
     try:
         result = push.push(args.endpoint, args.graph, dump, user=args.user, password=password,
-                           retries=max(0, args.retries), timeout=args.timeout, log=say)
+                           retries=max(0, args.retries), timeout=args.timeout, shacl=args.shacl, log=say)
     except push.PushError as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pcmh_kg.build import pipeline as build
-from pcmh_kg.cli import EXIT_INVALID, Progress
+from pcmh_kg.build import shapes, violations
+from pcmh_kg.cli import Progress
+from pcmh_kg.model.problems import InvalidInput
 from pcmh_kg.model.vocab import Minter
+from pcmh_kg.sinks import formats
 from pcmh_kg.sources import loader
 
 from ._common import add_data_options, data_dir
@@ -26,14 +29,19 @@ def run(args) -> int:
     say("reading and validating data ...")
     data = loader.load(data_dir(args), base=m.base)  # raises InvalidInput listing every problem
     if args.shacl:
-        from pcmh_kg.build import shapes
-
         say("checking SHACL shapes ...")
-        nt = build.graph_ntriples(data, m)
-        conforms, report = shapes.validate_ntriples(nt)
-        if not conforms:
-            print(report)
-            return EXIT_INVALID
+        check_shapes(data, m, data_dir(args))
     print(f"valid: {len(data.cases)} case studies, {len(data.lessons)} lessons, {len(data.themes)} themes, "
           f"{len(data.tags)} tags, {len(data.places)} places, {len(data.organisations)} organisations")
     return 0
+
+
+def check_shapes(data, m: Minter, root) -> None:
+    """The graph the build would write, checked in the same parts; raises InvalidInput naming
+    the YAML file, line and field of every violation."""
+    chunks = [formats.ntriples(chunk).encode("utf-8") for chunk in build.graph_chunks(data, m)]
+    framework_end = len(chunks[0])
+    cases_end = framework_end + sum(map(len, chunks[1:1 + len(data.cases)]))
+    results = shapes.check_bytes(b"".join(chunks), framework_end, cases_end, m.case(""))
+    if results:
+        raise InvalidInput(violations.problems(results, root, m))

@@ -4,8 +4,9 @@ One PUT replaces the named graph. Oxigraph does that in one transaction, but Vir
 not: a PUT it refuses halfway has already replaced the graph with the triples before the error
 (measured in tests/test_push.py). So the previous graph is first read back with a GET, and if
 the PUT finally fails it is put back (or the graph deleted, if there was none), leaving the
-partner's store as it was on every store. The payload is parsed here before anything is sent, so a broken
-dump cannot reach the partner.
+partner's store as it was on every store. The payload is parsed and checked against the SHACL
+shapes here before anything is sent, so a broken dump, or one that breaks the shapes (edited
+after the build, or built with --no-shacl), cannot reach the partner.
 
 A 2xx is not taken on trust: after the PUT the graph is read back and must hold exactly what was
 sent (the triple count and a digest of the sorted triples, blank nodes aside), or the push fails
@@ -131,6 +132,35 @@ def check_payload(payload: bytes) -> int:
         raise PushError(f"the dump is not valid N-Triples, nothing was sent: {exc}") from None
 
 
+SHOWN_RESULTS = 20
+
+
+def check_shapes(payload: bytes, dump: Path | None = None) -> None:
+    """Raise PushError listing the SHACL results if the graph breaks the shapes. A dump next to
+    the build.json that describes it is checked in the build's parts (bounded memory at any
+    size); any other payload in one go."""
+    import json
+
+    from pcmh_kg.build import shapes
+    from pcmh_kg.model.vocab import Minter
+
+    try:
+        summary = json.loads((Path(dump).parent / "build.json").read_text()) if dump is not None else {}
+    except (OSError, ValueError):
+        summary = {}
+    parts = summary.get("nt_parts") if isinstance(summary, dict) else None
+    if isinstance(parts, dict) and parts.get("bytes") == len(payload) and isinstance(summary.get("base"), str):
+        results = shapes.check_bytes(payload, parts["framework_end"], parts["cases_end"],
+                                     Minter(summary["base"]).case(""))
+    else:
+        results = shapes.validate_ntriples(payload)
+    if results:
+        shown = "\n".join(f"  {r}" for r in results[:SHOWN_RESULTS])
+        more = f"\n  ... and {len(results) - SHOWN_RESULTS} more" if len(results) > SHOWN_RESULTS else ""
+        raise PushError(f"the graph does not conform to the SHACL shapes (ontology/shapes.ttl), nothing was sent: "
+                        f"{len(results)} result(s):\n{shown}{more}")
+
+
 def _message(exc: urllib.error.HTTPError) -> str:
     try:
         body = exc.read().decode("utf-8", "replace")
@@ -140,12 +170,16 @@ def _message(exc: urllib.error.HTTPError) -> str:
 
 
 def push(endpoint: str, graph: str, dump: Path | bytes, *, user: str | None = None, password: str | None = None,
-         retries: int = 4, backoff: float = 1.0, timeout: float = 300.0, check: bool = True, log=None) -> PushResult:
+         retries: int = 4, backoff: float = 1.0, timeout: float = 300.0, check: bool = True,
+         shacl: bool = True, log=None) -> PushResult:
     """PUT the N-Triples `dump` as named graph `graph` of the Graph Store endpoint `endpoint`,
-    then check the store holds exactly that."""
+    then check the store holds exactly that. Before anything is sent, `check` parses the dump
+    and `shacl` checks its shapes."""
     say = log or (lambda msg: None)
     payload = dump if isinstance(dump, bytes) else Path(dump).read_bytes()
     triples = check_payload(payload) if check else -1
+    if check and shacl:
+        check_shapes(payload, None if isinstance(dump, bytes) else Path(dump))
     try:
         url = graph_store_url(endpoint, graph)
         opener = sparql.opener(url, user, password)
