@@ -222,7 +222,12 @@ def test_two_clients_looping_slow_queries_do_not_starve_a_third(fair_site):
         time.sleep(0.5)
     for t in hogs:
         t.join(20)
-    assert max(waits) < 3.0, waits  # a slice and a worker restart, not the hogs' 8 s queries
+    # a slice and a worker restart (timed here, on this machine as loaded as it is now), not the hogs' 8 s
+    from pcmh_kg.publish import querypool
+    t0 = time.monotonic()
+    querypool.Worker(backend.pool.ctx, backend.pool.s, 60).kill()
+    restart = time.monotonic() - t0
+    assert max(waits) < min(7.0, 0.5 + 2 * restart + 1.0), (waits, restart)
 
 
 @pytest.mark.store

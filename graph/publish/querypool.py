@@ -9,13 +9,15 @@ protocol's dataset, and writes the answer bounded in rows and bytes, so only bou
 the pipe. When a job passes the timeout its worker is killed and a fresh one started in the
 background while the other workers keep serving.
 
-Fairness: a job that has waited `slice` seconds for a worker stops the longest-running query of
-another client if that one has run longer than `slice` (its client is told to retry), so two
-clients looping slow queries cannot keep everyone else waiting.
+Fairness: a job that has waited `slice` seconds for a worker stops a query of another client that
+has run longer than `slice` (its client is told to retry): the query of the client that has used
+the most worker time lately (decayed over a minute), so two clients looping slow queries cannot
+keep everyone else waiting, and a light client's query is not the one stopped.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import queue
 import threading
@@ -143,6 +145,7 @@ def worker_main(conn, s: Settings) -> None:
         conn.send(("failed", f"cannot load the graph: {exc}"))
         return
     _limit_memory(s.memory_mb)
+    guard.inspect("ASK {}")  # import and warm the SPARQL parser now, not in a client's first query
     conn.send(("ready", None))
     while True:
         try:
@@ -184,6 +187,9 @@ class Worker:
         self.conn.close()
 
 
+USAGE_DECAY = 60.0  # seconds: how long a client's past worker time counts against it
+
+
 class QueryPool:
     def __init__(self, settings: Settings, size: int = 2, timeout: float = 10.0, start_timeout: float = 300.0,
                  fair_slice: float = 2.0, queue_wait: float | None = None):
@@ -197,6 +203,7 @@ class QueryPool:
         self.lock = threading.Lock()
         self.closed = False
         self.restarts = 0
+        self.usage: dict = {}  # client -> (worker seconds, decayed with USAGE_DECAY, when last updated)
         for _ in range(max(1, size)):
             self.idle.put(Worker(self.ctx, settings, start_timeout))
 
@@ -216,12 +223,22 @@ class QueryPool:
                 self.busy.add(worker)
             return worker
 
+    def _used(self, client, now: float, add: float = 0.0) -> float:
+        """The client's worker time lately (seconds, decayed with USAGE_DECAY), after adding `add`."""
+        seconds, when = self.usage.get(client, (0.0, now))
+        seconds = seconds * math.exp(-(now - when) / USAGE_DECAY) + add
+        if add:
+            self.usage[client] = (seconds, now)
+        return seconds
+
     def _preempt(self, client) -> None:
-        """Stop the longest-running query of another client if it has had its slice."""
+        """Stop the query, among other clients' that have had their slice, of the client that has
+        used the most worker time (its finished queries lately, and this one so far)."""
+        now = time.monotonic()
         with self.lock:
-            others = [w for w in self.busy if w.client != client and not w.preempted]
-            victim = min(others, key=lambda w: w.started, default=None)
-            if victim is None or time.monotonic() - victim.started < self.slice:
+            others = [w for w in self.busy if w.client != client and not w.preempted and now - w.started >= self.slice]
+            victim = max(others, key=lambda w: self._used(w.client, now) + (now - w.started), default=None)
+            if victim is None:
                 return
             victim.preempted = True
         victim.proc.kill()  # its own thread sees the pipe close and replaces it
@@ -246,6 +263,7 @@ class QueryPool:
                              "the worker has been replaced") from None
         with self.lock:
             self.busy.discard(worker)
+            self._used(client, time.monotonic(), time.monotonic() - t0)
         self.idle.put(worker)
         if status == "refused":
             raise guard.Refused(*payload)
@@ -257,6 +275,7 @@ class QueryPool:
     def _replace(self, worker: Worker) -> None:
         with self.lock:
             self.busy.discard(worker)
+            self._used(worker.client, time.monotonic(), time.monotonic() - worker.started)
         worker.kill()
         self.restarts += 1
 
