@@ -71,6 +71,7 @@ class App:
             (r"/ontology/?", docs.ontology, "GET HEAD"),
             (r"/ontology\.ttl", docs.ontology_ttl_file, "GET HEAD"),
             (r"/void|/\.well-known/void", docs.void, "GET HEAD"),
+            (r"/\.well-known/sparql-examples", docs.sparql_examples, "GET HEAD"),
             (r"/explorer", docs.explorer, "GET HEAD"),
             (r"/dumps/?", docs.dumps, "GET HEAD"),
             (r"/dumps/(?P<name>.+)", docs.dump, "GET HEAD"),
