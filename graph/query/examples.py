@@ -13,11 +13,9 @@ parameters bound to their documented defaults (a VALUES block, as `pcmh-kg query
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
 from pcmh_kg.model.vocab import OWL, PREFIXES, RDF, SH, XSD, Minter
 from pcmh_kg.query import catalogue, sparql
-from pcmh_kg.sinks import formats
+from pcmh_kg.sinks import document, formats
 from pcmh_kg.sinks.formats import BLANK
 from pcmh_kg.triples.emit import Lines, iri, typed
 
@@ -57,10 +55,5 @@ def examples_triples(queries: dict[str, catalogue.Query], m: Minter) -> list[tup
 
 def examples_turtle(queries: dict[str, catalogue.Query], m: Minter) -> bytes:
     """The Turtle document, with `schema:` bound to the https:// namespace SIB uses (the
-    project's Turtle writer knows only the graph's own prefixes, so Oxigraph writes this one)."""
-    nt = formats.ntriples(examples_triples(queries, m))
-    body = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                        prefixes=TURTLE_PREFIXES).decode("utf-8")
-    # Oxigraph writes the prefixes in no fixed order: the same catalogue must give the same bytes
-    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(TURTLE_PREFIXES.items()))
-    return (header + "\n" + "".join(line for line in body.splitlines(True) if not line.startswith("@prefix"))).encode()
+    project's Turtle writer knows only the graph's own prefixes)."""
+    return document.turtle_with_prefixes(examples_triples(queries, m), TURTLE_PREFIXES)
