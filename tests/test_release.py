@@ -176,3 +176,66 @@ def test_refusals(released, tmp_path, capsys):
     assert main(["release", "2027.01", "--data", str(data), "--releases", str(released), "-q"]) == 1
     assert "syn-a.yaml" in capsys.readouterr().err
     assert sorted(p.name for p in released.iterdir()) == before  # nothing written, nothing left behind
+
+
+@pytest.fixture(scope="module")
+def served(released, tmp_path_factory):
+    """The releases served by `pcmh-kg serve --releases`, with a secret beside them and two traps:
+    a release folder that is a symlink, and a listed file replaced by a symlink to the secret."""
+    from sites import serving
+
+    root = tmp_path_factory.mktemp("served")
+    (root / "secret.txt").write_text("SECRET")
+    releases = Path(shutil.copytree(released, root / "releases"))
+    (releases / "2027.01").symlink_to(releases / "2026.12", target_is_directory=True)
+    trap = Path(shutil.copytree(releases / "2026.11", root / "trap" / "2026.11"))
+    os.chmod(trap, 0o755)
+    (trap / "CHANGES.md").unlink()
+    (trap / "CHANGES.md").symlink_to(root / "secret.txt")
+    url, _, stop = serving(releases / "2026.12", releases=releases)
+    trap_url, _, stop_trap = serving(releases / "2026.12", releases=trap.parent)
+    yield url, trap_url, releases
+    stop()
+    stop_trap()
+
+
+def test_serve_lists_the_releases_and_serves_their_files(served):
+    from sites import get
+
+    url, _, releases = served
+    status, headers, body = get(url + "/release/", "text/html")
+    assert status == 200 and body.index(b'href="/release/2026.12"') < body.index(b'href="/release/2026.11"')
+    assert b"2027.01" not in body  # a symlinked folder is no release
+    status, headers, body = get(url + "/release/", "text/turtle")
+    st = ox.Store()
+    st.load(body, format=ox.RdfFormat.TURTLE)
+    assert sorted(r[0] for r in _rows(st, f"SELECT ?d {{ <{BASE}release/> dcat:dataset ?d }}")) == \
+        [BASE + "release/2026.11", BASE + "release/2026.12"]
+    status, headers, body = get(url + "/release/2026.12", "text/html")
+    assert status == 200 and b"revises" in body and b"Synthetic A, renamed" in body and b"CITATION.cff" in body
+    status, headers, body = get(url + "/release/2026.12", "text/turtle")
+    assert status == 200 and body == (releases / "2026.12" / "void.ttl").read_bytes()
+    status, headers, body = get(url + "/release/2026.12", "application/ld+json")
+    assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
+    for name in ("pcmh-kg.ttl", "CITATION.cff", "SHA256SUMS", "ro-crate-metadata.json"):
+        status, headers, body = get(f"{url}/release/2026.12/{name}")
+        assert status == 200 and body == (releases / "2026.12" / name).read_bytes(), name
+    assert get(url + "/release/2026.12/pcmh-kg.ttl")[1]["Content-Type"].startswith("text/turtle")
+    status, _, body = get(url + "/", "text/html")
+    assert b"2026.12" in body and b'href="/release/2026.12"' in body  # the home page names the newest
+
+
+def test_serve_never_leaves_the_releases_folder(served):
+    from sites import get
+
+    url, trap_url, _ = served
+    for path in ("/release/2026.12/../../secret.txt", "/release/2026.12/%2e%2e/%2e%2e/secret.txt",
+                 "/release/%2e%2e/secret.txt", "/release/2026.12/..%2f..%2fsecret.txt", "/release/2027.01/SHA256SUMS",
+                 "/release/2027.01", "/release/2026.12/.", "/release/2026.12/%2fetc%2fpasswd", "/release/2026.13",
+                 "/release/2026.12/not-listed.txt"):
+        status, _, body = get(url + path)
+        assert status == 404 and b"SECRET" not in body, path
+    status, _, body = get(trap_url + "/release/2026.11/CHANGES.md")
+    assert status == 404 and b"SECRET" not in body
+    status, _, body = get(trap_url + "/release/2026.11", "text/html")
+    assert status == 200 and b"CHANGES.md</a>" not in body and b"SECRET" not in body

@@ -44,7 +44,10 @@ class Documents:
         self.examples_ttl = None
 
     def home(self, req: Request) -> Response:
-        return Response(*self.app.people.home(self.cfg.summary.get("release")))
+        release = self.app.releases.newest()  # else the release being served, if it is one
+        if release is None and isinstance(self.cfg.summary.get("release"), dict):
+            release = {"href": None, "issued": None, **self.cfg.summary["release"]}
+        return Response(*self.app.people.home(release))
 
     def queries(self, req: Request) -> Response:
         entries = []
