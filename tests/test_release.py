@@ -239,3 +239,20 @@ def test_serve_never_leaves_the_releases_folder(served):
     assert status == 404 and b"SECRET" not in body
     status, _, body = get(trap_url + "/release/2026.11", "text/html")
     assert status == 200 and b"CHANGES.md</a>" not in body and b"SECRET" not in body
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["phone", "tablet", "desktop"])
+def test_release_pages_in_a_browser(served, size, artifacts):
+    from test_site_browser import SIZES, browser_driver, visit
+
+    url, _, _ = served
+    with browser_driver() as driver:
+        driver.set_window_size(*SIZES[size])
+        for name, path in (("releases", "/release/"), ("release", "/release/2026.12")):
+            requested, errors = visit(driver, url + path)
+            assert not errors, errors
+            assert all(r.startswith(url) for r in requested), requested
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= SIZES[size][0] + 1, f"{name} scrolls sideways at {size}: {width}px"
+            driver.save_screenshot(str(artifacts / f"release-{name}-{size}.png"))
