@@ -26,13 +26,14 @@ MAX_BYTES = 4 << 20
 SERVED: list[Path] = []  # the dist the site fixture serves
 
 
-def serving(dist: Path, *, timeout: float = 3.0, fair_slice: float = 2.0, with_explorer: bool = True):
+def serving(dist: Path, *, timeout: float = 3.0, fair_slice: float = 2.0, with_explorer: bool = True,
+            releases: Path | None = None):
     """Serve a copy-able build in a thread: (url, backend, stop)."""
     settings = querypool.Settings(str(dist / store.DUMP), base=BASE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES,
                                   named={service.void_graph(BASE): str(dist / "void.ttl")})
     backend = backends.LocalBackend(settings, workers=2, timeout=timeout, fair_slice=fair_slice)
     cfg = webapp.Config(base=BASE, dist=dist, timeout=timeout, max_rows=MAX_ROWS, quiet=True, max_bytes=MAX_BYTES,
-                        summary=json.loads((dist / "build.json").read_text()))
+                        summary=json.loads((dist / "build.json").read_text()), releases=releases)
     httpd, _ = http.serve_in_thread(webapp.App(backend, cfg))
 
     def stop():

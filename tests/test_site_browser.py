@@ -10,6 +10,7 @@ are the explorer's. Screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import shutil
@@ -52,8 +53,9 @@ def site(real_dist, tmp_path_factory):
     stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def browser_driver():
+    """Headless Chromium with the project's flags, logging every request (also used by test_release.py)."""
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium")
     profile = tempfile.mkdtemp(prefix="pcmh-chrome-")
@@ -62,10 +64,18 @@ def browser():
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=webdriver.ChromeService(shutil.which("chromedriver")), options=opts)
-    driver.execute_cdp_cmd("Network.enable", {})
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with browser_driver() as driver:
+        yield driver
 
 
 def visit(driver, url: str) -> tuple[list[str], list[dict]]:

@@ -25,7 +25,8 @@ Serve the graph on http://HOST:PORT/ :
   /sparql            SPARQL 1.1 Protocol (GET, POST); JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD
   /<path>            every IRI under the base, e.g. /case/<id>: HTML, Turtle, JSON-LD or N-Triples by
                      Accept (or a .html/.ttl/.jsonld/.nt suffix); answered directly with 200
-  /ontology /void /queries /explorer /dumps /context.jsonld
+  /ontology /void /queries /explorer /dumps /context.jsonld /.well-known/sparql-examples
+  /release/          the releases in --releases (default ./releases): each one's page, files and DCAT
 The endpoint is read-only (updates get 403), refuses SERVICE unless --allow-service, stops a query
 after --timeout seconds (its worker process is killed and replaced) and returns at most --max-rows
 rows (header X-Result-Truncated: true when cut). It serves the built dumps in --dist when they are
@@ -50,6 +51,8 @@ def add_arguments(p) -> None:
     p.add_argument("--worker-memory", type=int, default=2048, metavar="MB",
                    help="address-space limit of each query worker (default: 2048; 0: none)")
     p.add_argument("--allow-service", action="store_true", help="allow SERVICE (federated queries)")
+    p.add_argument("--releases", type=Path, default=None, metavar="DIR",
+                   help="releases to serve at /release/ (default: ./releases if it exists)")
     add_profile_option(p)
     add_data_options(p)
 
@@ -85,6 +88,9 @@ def run(args) -> int:
     say = Progress(args.quiet)
     if min(args.timeout, args.max_rows, args.workers, args.max_bytes, args.queue_wait) <= 0 or args.worker_memory < 0:
         raise CommandError("--timeout, --queue-wait, --max-rows, --max-bytes and --workers must be positive", EXIT_USAGE)
+    releases = args.releases if args.releases is not None else Path("releases")
+    if args.releases is not None and not args.releases.is_dir():
+        raise CommandError(f"--releases {args.releases}: no such folder", EXIT_USAGE)
     tmp = None
     backend = None
     try:
@@ -113,7 +119,7 @@ def run(args) -> int:
                             workers=args.workers, timeout=args.timeout, queue_wait=args.queue_wait)
         cfg = site.Config(base=base, dist=dist, timeout=args.timeout, max_rows=args.max_rows,
                           allow_service=args.allow_service, quiet=args.quiet, summary=summary,
-                          max_bytes=args.max_bytes << 20)
+                          max_bytes=args.max_bytes << 20, releases=releases if releases.is_dir() else None)
         app = site.App(backend, cfg)
         try:
             httpd = http.make_server(app, args.host, args.port)

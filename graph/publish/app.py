@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.publish import entities, negotiation, people
+from pcmh_kg.publish import entities, negotiation, people, releases
 from pcmh_kg.publish.documents import Documents
 from pcmh_kg.publish.endpoint import Endpoint
 from pcmh_kg.publish.http import Reply, Request, Response
@@ -28,6 +28,7 @@ class Config:
     quiet: bool = False
     summary: dict = field(default_factory=dict)
     max_bytes: int = 16 * 1024 * 1024
+    releases: Path | None = None  # the releases folder (releases/VERSION/...), served at /release/
 
     @property
     def dataset(self) -> str:
@@ -61,6 +62,7 @@ class App:
         self.people = people.People(config.base, backend.run, backend.labels)
         self.endpoint = Endpoint(backend, config, self.catalogue, self.people)
         self.docs = docs = Documents(self)
+        self.releases = rel = releases.Releases(self, config.releases)
         kinds = "|".join(people.INDEX_TITLES)
         # (pattern, handler, methods): POST only where the protocol has it
         self.routes = [(re.compile(pattern), handler, methods) for pattern, handler, methods in (
@@ -71,6 +73,10 @@ class App:
             (r"/ontology/?", docs.ontology, "GET HEAD"),
             (r"/ontology\.ttl", docs.ontology_ttl_file, "GET HEAD"),
             (r"/void|/\.well-known/void", docs.void, "GET HEAD"),
+            (r"/\.well-known/sparql-examples", docs.sparql_examples, "GET HEAD"),
+            (r"/release/?", rel.index, "GET HEAD"),
+            (r"/release/(?P<version>[0-9.]+)/?", rel.release, "GET HEAD"),
+            (r"/release/(?P<version>[0-9.]+)/(?P<name>[^/]+)", rel.file, "GET HEAD"),
             (r"/explorer", docs.explorer, "GET HEAD"),
             (r"/dumps/?", docs.dumps, "GET HEAD"),
             (r"/dumps/(?P<name>.+)", docs.dump, "GET HEAD"),

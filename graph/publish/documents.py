@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.publish import negotiation, pages
 from pcmh_kg.publish.http import Reply, Request, Response
-from pcmh_kg.query import sparql
+from pcmh_kg.query import examples, sparql
 from pcmh_kg.sinks import document, jsonld, registry
 
 HTML = "text/html; charset=utf-8"
@@ -41,9 +41,13 @@ class Documents:
         self.ontology_triples = list(ox.parse(self.ontology_ttl, format=ox.RdfFormat.TURTLE))
         self.ontology_html = pages.ontology_page(self.ontology_triples, self.cfg.base)
         self.explorer_lock, self.explorer_page = threading.Lock(), None
+        self.examples_ttl = None
 
     def home(self, req: Request) -> Response:
-        return Response(*self.app.people.home(self.cfg.summary.get("release")))
+        release = self.app.releases.newest()  # else the release being served, if it is one
+        if release is None and isinstance(self.cfg.summary.get("release"), dict):
+            release = {"href": None, "issued": None, **self.cfg.summary["release"]}
+        return Response(*self.app.people.home(release))
 
     def queries(self, req: Request) -> Response:
         entries = []
@@ -56,6 +60,19 @@ class Documents:
                 direct = None  # a parameter without a default: the form asks for it
             entries.append((q, run, direct))
         return Response(200, HTML, pages.queries_page(entries))
+
+    def sparql_examples(self, req: Request) -> Response:
+        """The query library in SIB's sparql-examples form (Turtle unless asked otherwise); a
+        browser gets the /queries page, which lists the same queries for people."""
+        offer = self.app.choose(negotiation.GRAPHS, req)
+        if offer is negotiation.HTML:
+            return self.queries(req)
+        if self.examples_ttl is None:
+            self.examples_ttl = examples.examples_turtle(self.app.catalogue, self.minter)
+        if offer.name == "ttl":
+            return Response(200, offer.content_type, self.examples_ttl, {"Vary": "Accept"})
+        triples = list(ox.parse(self.examples_ttl, format=ox.RdfFormat.TURTLE))
+        return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
 
     def catalogue_query(self, req: Request) -> Response:
         name = req.match["name"]

@@ -107,20 +107,28 @@ def load_catalogue(folder: Path | None = None) -> dict[str, Query]:
     return out
 
 
-def catalogue_triples(queries: dict[str, Query], m: Minter) -> list[tuple]:
-    t = Lines()
+FORM_CLASSES = {"SELECT": "SPARQLSelectExecutable", "ASK": "SPARQLAskExecutable",
+                "CONSTRUCT": "SPARQLConstructExecutable", "DESCRIBE": "SPARQLDescribeExecutable"}
+
+
+def describe_query(t: Lines, qi: str, q: Query, query_text: str, target: tuple, schema: str = SCHEMA) -> None:
+    """One query as an sh:SPARQLExecutable: the graph's catalogue (below) and the SIB examples
+    document (examples.py) differ only in the text, the target and schema.org's namespace."""
     add = t.add
+    add(qi, RDF + "type", iri(SH + "SPARQLExecutable"))
+    add(qi, RDF + "type", iri(SH + FORM_CLASSES[q.form]))
+    add(qi, RDFS + "label", text(q.title))
+    add(qi, RDFS + "comment", text(q.description))
+    add(qi, SH + q.form.lower(), text(query_text, None))
+    add(qi, schema + "target", target)
+    add(qi, DCTERMS + "identifier", text(q.name, None))
+    for k in q.keywords:
+        add(qi, schema + "keywords", text(k, None))
+
+
+def catalogue_triples(queries: dict[str, Query], m: Minter) -> list[tuple]:
+    """The catalogue in the graph: for any store the graph is loaded into, so the target is the dataset."""
+    t = Lines()
     for name, q in queries.items():
-        qi = m.query(name)
-        add(qi, RDF + "type", iri(SH + "SPARQLExecutable"))
-        form = {"SELECT": "SPARQLSelectExecutable", "ASK": "SPARQLAskExecutable",
-                "CONSTRUCT": "SPARQLConstructExecutable", "DESCRIBE": "SPARQLDescribeExecutable"}[q.form]
-        add(qi, RDF + "type", iri(SH + form))
-        add(qi, RDFS + "label", text(q.title))
-        add(qi, RDFS + "comment", text(q.description))
-        add(qi, SH + q.form.lower(), text(q.text, None))
-        add(qi, SCHEMA + "target", iri(m.dataset))
-        add(qi, DCTERMS + "identifier", text(name, None))
-        for k in q.keywords:
-            add(qi, SCHEMA + "keywords", text(k, None))
+        describe_query(t, m.query(name), q, q.text, iri(m.dataset))
     return t.triples

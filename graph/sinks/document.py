@@ -24,3 +24,14 @@ def write(triples: list, fmt: registry.RdfFormat) -> bytes:
     except (ValueError, TypeError, AttributeError):
         pass  # a predicate with no XML name, or an RDF 1.2 triple term the dumps never hold
     return ox.serialize(triples, format=fmt.oxigraph)
+
+
+def turtle_with_prefixes(triples: list[tuple], prefixes: dict[str, str]) -> bytes:
+    """Turtle of the emitter's triples with other prefixes than the graph's (the project's writer
+    knows only those): Oxigraph writes it, and the prefix block is sorted here, since Oxigraph
+    writes prefixes in no fixed order and the same triples must give the same bytes."""
+    nt = formats.ntriples(triples)
+    body = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                        prefixes=prefixes).decode("utf-8")
+    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items()))
+    return (header + "\n" + "".join(line for line in body.splitlines(True) if not line.startswith("@prefix"))).encode()

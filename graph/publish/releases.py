@@ -1,0 +1,104 @@
+"""The releases on the server: /release/ (the catalogue), /release/VERSION (one release) and
+/release/VERSION/FILE (its files), content-negotiated like every IRI under the base.
+
+Only what a release lists in its SHA256SUMS is served, from a folder that is a real directory
+(no symlink) directly inside --releases: a path is never joined from what the client sent, so
+../, %2e%2e, absolute paths and symlinks pointing elsewhere all get 404.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from pcmh_kg.publish import negotiation, pages
+from pcmh_kg.publish.documents import HTML, rdf_bytes
+from pcmh_kg.publish.http import Reply, Request, Response
+from pcmh_kg.release import crate, versions
+
+
+class Releases:
+    def __init__(self, app, folder: Path | None):
+        self.app, self.folder = app, Path(folder) if folder is not None else None
+
+    def versions(self) -> list[str]:
+        return versions.released(self.folder)
+
+    def folder_of(self, version: str) -> Path:
+        if self.folder is None or not versions.is_version(version) or version not in self.versions():
+            raise Reply(404, f"no release {version!r} on this server; see /release/")
+        return self.folder / version
+
+    def listed(self, folder: Path) -> dict[str, str]:
+        """name -> SHA-256, as the release's SHA256SUMS lists its files (and SHA256SUMS itself)."""
+        out = {}
+        sums = self._file(folder, "SHA256SUMS")
+        for line in (sums.read_text(encoding="utf-8") if sums else "").splitlines():
+            digest, _, name = line.partition("  ")
+            if name and "/" not in name and name not in (".", ".."):
+                out[name] = digest
+        out["SHA256SUMS"] = ""
+        return out
+
+    def info(self, version: str) -> dict:
+        folder = self.folder_of(version)
+        info, notes = self._file(folder, "build.json"), self._file(folder, "CHANGES.md")
+        release = json.loads(info.read_text()).get("release", {}) if info else {}
+        changes = notes.read_text(encoding="utf-8") if notes else ""
+        summary = next((line for line in changes.splitlines() if "case studies before" in line), "the first release")
+        return {"version": version, "issued": release.get("issued", ""), "previous": release.get("previous"),
+                "iri": versions.release_iri(self.app.cfg.base, version), "href": f"/release/{version}",
+                "summary": summary, "changes": changes}
+
+    def newest(self) -> dict | None:
+        done = self.versions()
+        return self.info(done[-1]) if done else None
+
+    def index(self, req: Request) -> Response:
+        offer = self.app.choose(negotiation.ENTITIES, req)
+        if offer is negotiation.HTML:
+            rows = [self.info(v) for v in reversed(self.versions())]
+            return Response(200, HTML, pages.render("releases.html", title="Releases", releases=rows),
+                            self.app.people.headers({"Vary": "Accept"}))
+        triples = [t for v in self.versions() for t in self._void(v)]
+        return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
+
+    def release(self, req: Request) -> Response:
+        version = req.match["version"]
+        folder = self.folder_of(version)
+        offer = self.app.choose(negotiation.ENTITIES, req)
+        if offer is negotiation.HTML:
+            sums = self.listed(folder)
+            files = [(n, f"/release/{version}/{n}", (folder / n).stat().st_size, sums[n])
+                     for n in sorted(sums) if self._file(folder, n) is not None]
+            body = pages.render("release.html", title=f"Release {version}", r=self.info(version), files=files)
+            return Response(200, HTML, body, self.app.people.headers({"Vary": "Accept"}))
+        if offer.name == "ttl" and self._file(folder, "void.ttl"):
+            return Response(200, offer.content_type, folder / "void.ttl", {"Vary": "Accept"})
+        return Response(200, offer.content_type, rdf_bytes(self._void(version), offer), {"Vary": "Accept"})
+
+    def file(self, req: Request) -> Response:
+        version, name = req.match["version"], req.match["name"]
+        folder = self.folder_of(version)
+        path = self._file(folder, name) if name in self.listed(folder) else None
+        if path is None:
+            raise Reply(404, f"release {version} has no file {name!r}; see /release/{version}")
+        return Response(200, crate.media_type(name) + ("; charset=utf-8" if _is_text(name) else ""), path,
+                        {"Cache-Control": "public, max-age=31536000, immutable"})
+
+    @staticmethod
+    def _file(folder: Path, name: str) -> Path | None:
+        path = folder / name
+        if path.is_symlink() or not path.is_file() or path.resolve().parent != folder.resolve():
+            return None
+        return path
+
+    def _void(self, version: str) -> list:
+        path = self._file(self.folder_of(version), "void.ttl")
+        return list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)) if path else []
+
+
+def _is_text(name: str) -> bool:
+    return crate.media_type(name).startswith("text/") or name.endswith((".cff", ".jsonld", ".json", ".nt"))

@@ -1,0 +1,1 @@
+"""Releases: frozen, citable copies of the graph, and what changed between two graphs."""
