@@ -205,9 +205,10 @@ window.PCMHModules.egm = function (P) {
     reset: function () { cell = null; },
     urlState: function () { return { cols: cur.key === "scope" ? "" : cur.key, cell: cell ? cell[0] + "~" + cell[1] : "" }; },
     restore: function (x) {
-      var s = SETS.filter(function (k) { return k.key === x["egm.cols"]; })[0];
-      if (s) { cur = s; $("egm-cols").value = s.key; }
-      if (x["egm.cell"]) { var p = x["egm.cell"].split("~"); if (P.byId.get(p[0]) && colOf(p[1])) cell = p; }
+      cur = SETS.filter(function (k) { return k.key === x["egm.cols"]; })[0] || SETS[0];
+      $("egm-cols").value = cur.key;
+      var p = (x["egm.cell"] || "").split("~");
+      cell = P.byId.get(p[0]) && colOf(p[1]) ? p : null;
     },
     current: function () { return { cols: cur, grid: grid, cell: cell }; }
   };

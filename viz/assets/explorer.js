@@ -174,9 +174,9 @@
     shown = { nodes: nodes.length - v.extra.length, edges: edges.length - v.extra.length, cases: v.cases, matching: v.matching };
     var multi = 0;
     ofType.case.forEach(function (n) { if (v.keep.has(n.id) && n.lessons >= 2) multi++; });
-    $("status").textContent = "Showing " + fmt(v.cases) + " of " + fmt(ofType.case.length) + " case studies (" +
-      fmt(multi) + " evidence 2 or more lessons) · " + fmt(shown.nodes) + " of " + fmt(D.nodes.length) +
-      " nodes · " + fmt(shown.edges) + " of " + fmt(D.edges.length) + " links";
+    $("status").replaceChildren("Showing " + fmt(v.cases) + " of " + fmt(ofType.case.length) + " case studies (" +
+      fmt(multi) + " evidence 2 or more lessons)", el("span", { class: "net-only", text: " · " + fmt(shown.nodes) + " of " + fmt(D.nodes.length) +
+      " nodes · " + fmt(shown.edges) + " of " + fmt(D.edges.length) + " links in the network" }));
     var st = $("status").dataset;
     st.nodes = shown.nodes; st.edges = shown.edges; st.totalNodes = D.nodes.length; st.totalEdges = D.edges.length;
     st.cases = v.cases;

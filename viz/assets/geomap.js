@@ -133,8 +133,9 @@ window.PCMHModules.geomap = function (P) {
     reset: function () { chosen = null; },
     urlState: function () { return { which: which === (D.maps.london ? "london" : "world") ? "" : which, place: chosen || "" }; },
     restore: function (x) {
-      if (D.maps[x["map.which"]]) { which = x["map.which"]; $("map-which").value = which; }
-      if (x["map.place"] && D.places[x["map.place"]]) chosen = x["map.place"];
+      which = D.maps[x["map.which"]] ? x["map.which"] : D.maps.london ? "london" : "world";
+      $("map-which").value = which;
+      chosen = x["map.place"] && D.places[x["map.place"]] ? x["map.place"] : null;
     },
     counts: function () { var o = {}; places(D.maps[which]).forEach(function (p) { o[p] = counts.get(p) || 0; }); return o; }
   };
