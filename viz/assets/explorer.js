@@ -161,10 +161,8 @@
     return { keep: keep, extra: extra, cases: drawn.length, matching: cases.length, limited: cases.length > limit };
   }
 
-  function redraw(fit) {
-    lastFiltered = null;
-    var facets = F.refresh();
-    var v = visible();
+  var netStale = false;
+  function fillNetwork(v) {
     var nodes = [], edges = [];
     D.nodes.forEach(function (n) { if (v.keep.has(n.id)) nodes.push(visNode(n)); });
     D.edges.forEach(function (e, i) { if (v.keep.has(e[0]) && v.keep.has(e[1])) edges.push(visEdge(e, i)); });
@@ -172,9 +170,17 @@
     nodesDS.clear(); edgesDS.clear();
     nodesDS.add(nodes); edgesDS.add(edges);
     shown = { nodes: nodes.length - v.extra.length, edges: edges.length - v.extra.length, cases: v.cases, matching: v.matching };
+    netStale = false;
+  }
+  function redraw(fit) {
+    lastFiltered = null;
+    var facets = F.refresh();
+    var v = visible();
+    if (!network || state.view === "network") fillNetwork(v);
+    else netStale = true;  /* a hidden network is rebuilt when its tab is chosen: filters stay fast elsewhere */
     var multi = 0;
     ofType.case.forEach(function (n) { if (v.keep.has(n.id) && n.lessons >= 2) multi++; });
-    $("status").replaceChildren("Showing " + fmt(v.cases) + " of " + fmt(ofType.case.length) + " case studies (" +
+    $("status").replaceChildren("Showing " + fmt(state.view === "network" ? v.cases : v.matching) + " of " + fmt(ofType.case.length) + " case studies (" +
       fmt(multi) + " evidence 2 or more lessons)", el("span", { class: "net-only", text: " · " + fmt(shown.nodes) + " of " + fmt(D.nodes.length) +
       " nodes · " + fmt(shown.edges) + " of " + fmt(D.edges.length) + " links in the network" }));
     var st = $("status").dataset;
@@ -533,7 +539,10 @@
     });
     if (which === "table" && tableDirty) renderTable();
     if (views[which] && views[which].dirty !== false) { views[which].render(); views[which].dirty = false; }
-    if (which === "network" && network) network.redraw();
+    if (which === "network" && network) {
+      if (netStale) { fillNetwork(visible()); network.fit({ animation: false }); }
+      network.redraw();
+    }
     if (P.url) P.url.write();
   }
   P.selectTab = selectTab;

@@ -23,11 +23,13 @@ window.PCMHModules.search = function (P) {
     var vocab = new Map(), cases = P.ofType.case;
     cases.forEach(function (n, ci) {
       FIELDS.forEach(function (f, fi) {
-        words(fieldText(n, f[0])).forEach(function (w) {
-          var post = vocab.get(w);
-          if (!post) vocab.set(w, post = new Map());
-          post.set(ci, (post.get(ci) || 0) | (1 << fi));
-        });
+        var ws = words(fieldText(n, f[0]));
+        for (var i = 0; i < ws.length; i++) {  /* postings: case index * 8 + field, plain arrays (fast to build) */
+          var post = vocab.get(ws[i]);
+          if (!post) vocab.set(ws[i], post = []);
+          var code = ci * 8 + fi;
+          if (post[post.length - 1] !== code) post.push(code);
+        }
       });
     });
     return { vocab: vocab, words: Array.from(vocab.keys()) };
@@ -67,10 +69,9 @@ window.PCMHModules.search = function (P) {
     qs.forEach(function (w) {
       var s = new Map();
       expand(w).forEach(function (e) {
-        index.vocab.get(e[0]).forEach(function (mask, ci) {
-          var best = 0;
-          FIELDS.forEach(function (f, fi) { if (mask & (1 << fi)) best = Math.max(best, f[1] * e[1]); });
-          s.set(ci, Math.max(s.get(ci) || 0, best));
+        index.vocab.get(e[0]).forEach(function (code) {
+          var ci = code >> 3, v = FIELDS[code & 7][1] * e[1];
+          if (!(s.get(ci) >= v)) s.set(ci, v);
         });
       });
       if (score === null) score = s;
