@@ -14,11 +14,10 @@ from pathlib import Path
 
 import browsing
 import pytest
-from conftest import DATA, have
+from conftest import have
 
-from pcmh_kg import cli
 from pcmh_kg.model.vocab import PCMH, SCOPES, Minter
-from pcmh_kg.query import catalogue, sparql, store
+from pcmh_kg.query import catalogue, sparql
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not (have("chromium") and have("chromedriver")),
@@ -33,15 +32,13 @@ NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 
 @pytest.fixture(scope="module")
-def page(real_dist, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("egm") / "explorer.html"
-    assert cli.main(["viz", "--data", str(DATA), "--dist", str(real_dist), "--out", str(out), "-q"]) == 0
-    return out
+def page(real_page) -> Path:
+    return real_page
 
 
 @pytest.fixture(scope="module")
-def graph(real_dist):
-    return store.open_store(DATA, real_dist)
+def graph(real_store):
+    return real_store
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from conftest import DATA, have
 
 from pcmh_kg import cli
 from pcmh_kg.analysis import network as analysis
-from pcmh_kg.query import sparql, store
+from pcmh_kg.query import sparql
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not (have("chromium") and have("chromedriver")),
@@ -47,18 +47,6 @@ def values(st, select: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def real_page(real_dist, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("viz") / "explorer.html"
-    assert cli.main(["viz", "--data", str(DATA), "--dist", str(real_dist), "--out", str(out), "-q"]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def real_store(real_dist):
-    return store.open_store(DATA, real_dist)
-
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):

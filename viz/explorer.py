@@ -18,7 +18,6 @@ from pathlib import Path
 from pyvis.network import Network
 
 from pcmh_kg.analysis import network as analysis
-
 from pcmh_kg.model.vocab import PCMH, SCOPES
 from pcmh_kg.query import catalogue, sparql
 
