@@ -25,6 +25,22 @@ def real_dist(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def real_page(real_dist, tmp_path_factory) -> Path:
+    """The explorer page of the real data (pcmh-kg viz), written once."""
+    from pcmh_kg import cli
+    out = tmp_path_factory.mktemp("viz") / "explorer.html"
+    assert cli.main(["viz", "--data", str(DATA), "--dist", str(real_dist), "--out", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_store(real_dist):
+    """The real data's store and base, as the commands open it."""
+    from pcmh_kg.query import store
+    return store.open_store(DATA, real_dist)
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Where tests leave files for people to look at (screenshots, reports); git-ignored."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,13 @@ EXPECTED = {
     ("cases-for-lesson", ("lesson=8",)): [
         ("case/syn-c", "Synthetic C", "Reason C8.", "curated here", "Australia", "international"),
         ("case/syn-d", "Synthetic D", "Reason D8.", "curated here", "South West", "national")],
+    ("evidence-map-cell", ()): [("case/syn-a", "Synthetic A", "Reason A1.", "curated here")],
+    ("evidence-map-cell", ("lesson=8", "group=https://w3id.org/pcmh-kg/place/england")): [
+        ("case/syn-d", "Synthetic D", "Reason D8.", "curated here")],  # syn-c (lesson 8) is in Australia
+    ("evidence-map-cell", ("lesson=2", "group=https://w3id.org/pcmh-kg/tag/population")): [  # narrower tags count
+        ("case/syn-a", "Synthetic A", "Reason A2.", "curated here"), ("case/syn-d", "Synthetic D", "Reason D2.", "curated here")],
+    ("evidence-map-cell", ("lesson=2", "group=https://w3id.org/pcmh-kg/theme/coordinated-care")): [
+        ("case/syn-d", "Synthetic D", "Reason D2.", "curated here")],  # syn-d also evidences lesson 8
     ("cases-for-theme", ()): [("case/syn-a", "Synthetic A", "2"), ("case/syn-d", "Synthetic D", "1")],
     ("cases-for-theme", ("theme=coordinated-care",)): [
         ("case/syn-c", "Synthetic C", "2"), ("case/syn-d", "Synthetic D", "1"), ("case/syn-e", "Synthetic E", "1")],

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
-import time
 from pathlib import Path
 
+import browsing
 import pytest
 import yaml
 from conftest import DATA, have
 
 from pcmh_kg import cli
 from pcmh_kg.analysis import network as analysis
-from pcmh_kg.query import sparql, store
+from pcmh_kg.query import sparql
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not (have("chromium") and have("chromedriver")),
@@ -50,18 +49,6 @@ def values(st, select: str) -> list[str]:
 # ------------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def real_page(real_dist, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("viz") / "explorer.html"
-    assert cli.main(["viz", "--data", str(DATA), "--dist", str(real_dist), "--out", str(out), "-q"]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def real_store(real_dist):
-    return store.open_store(DATA, real_dist)
-
-
-@pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """A copy of data/ in a tmp folder where one case carries markup in its title, summary and reason."""
     root = tmp_path_factory.mktemp("hostile")
@@ -80,31 +67,14 @@ def hostile(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    profile = tempfile.mkdtemp(prefix="pcmh-chrome-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                "--window-size=1500,950"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(shutil.which("chromedriver")), options=opts)
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                           {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+    driver, profile = browsing.chromium()
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_page(driver, page: Path):
-    driver.get_log("performance")  # drop earlier entries
-    driver.get(page.as_uri())
-    deadline = time.monotonic() + 30
-    while not driver.execute_script("return document.body && document.body.dataset.ready === '1'"):
-        assert time.monotonic() < deadline, "the explorer never became ready"
-        time.sleep(0.05)
-    return driver
+    return browsing.open_page(driver, page.as_uri())
 
 
 def drawn(driver, group: str | None = None) -> list[str]:
@@ -120,11 +90,7 @@ def panel_title(driver) -> str:
 
 def test_loads_offline_and_requests_nothing(browser, real_page):
     open_page(browser, real_page)
-    urls = []
-    for entry in browser.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
+    urls = browsing.requested_urls(browser)
     assert urls, "the performance log recorded no request at all (not even the page)"
     assert [u for u in urls if not (u.startswith("file://") or u.startswith("data:"))] == []
     assert [u for u in urls if u.startswith("file://")] == [real_page.as_uri()]
@@ -225,7 +191,7 @@ def test_table_is_sortable_from_the_keyboard(browser, real_page, real_store, art
     titles = values(st, "SELECT ?t WHERE { ?c a pcmh:CaseStudy ; dcterms:title ?t }")
     open_page(browser, real_page)
     tab = browser.find_element(By.ID, "network-tab")
-    tab.send_keys(Keys.ARROW_RIGHT)
+    tab.send_keys(Keys.ARROW_LEFT)  # the tabs wrap round: Network, Evidence map, Map, Table
     assert browser.find_element(By.ID, "table-view").is_displayed()
     assert browser.switch_to.active_element.get_attribute("id") == "table-tab"
     rows = browser.find_elements(By.CSS_SELECTOR, "#case-table tbody tr")

@@ -21,6 +21,7 @@ PREFIX schema: <http://schema.org/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX vcard: <http://www.w3.org/2006/vcard/ns#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 """
 
 Q_CASES = PREFIXES + """SELECT ?case ?summary ?scope ?started ?lead WHERE {
@@ -42,12 +43,15 @@ Q_CONTACTS = PREFIXES + """SELECT ?case ?role ?url ?orgname WHERE {
   OPTIONAL { ?cp vcard:role ?role } OPTIONAL { ?cp vcard:hasURL ?url }
   OPTIONAL { ?cp pcmh:organisation/schema:name ?orgname } }"""
 Q_FLAGS = PREFIXES + """SELECT ?case ?flag WHERE { ?case a pcmh:CaseStudy ; pcmh:flag ?flag . }"""
-Q_PLACES = PREFIXES + """SELECT ?place ?label ?parent ?type WHERE {
+Q_PLACES = PREFIXES + """SELECT ?place ?label ?parent ?type ?gss ?iso ?lat ?long WHERE {
   ?place a pcmh:Place ; rdfs:label ?label .
   OPTIONAL { ?place schema:containedInPlace ?parent }
-  OPTIONAL { ?place a ?type . FILTER (?type != pcmh:Place) } }"""
-Q_TAGS = PREFIXES + """SELECT ?tag ?definition WHERE { ?tag a skos:Concept ; skos:definition ?definition ;
-  skos:inScheme ?scheme . ?case dcterms:subject ?tag . } GROUP BY ?tag ?definition"""
+  OPTIONAL { ?place a ?type . FILTER (?type != pcmh:Place) }
+  OPTIONAL { ?place pcmh:gssCode ?gss } OPTIONAL { ?place pcmh:isoCountryCode ?iso }
+  OPTIONAL { ?place geo:lat ?lat ; geo:long ?long } }"""
+Q_TAGS = PREFIXES + """SELECT ?tag ?label ?definition ?broader WHERE { ?tag a skos:Concept ; skos:prefLabel ?label ;
+  skos:inScheme ?scheme . ?scheme a skos:ConceptScheme .
+  OPTIONAL { ?tag skos:definition ?definition } OPTIONAL { ?tag skos:broader ?broader } }"""
 
 _SCOPE_KEYS = {PCMH + local: key for key, local in SCOPES.items()}
 _ORIGIN_KEYS = {PCMH + local: key for key, local in ORIGINS.items()}
@@ -89,13 +93,16 @@ def read_details(store, short) -> dict:
         c["flags"].sort()
 
     places: dict[str, dict] = {}
-    for place, label, parent, ptype in _rows(store, Q_PLACES):
-        p = places.setdefault(short(place), {"label": label, "parent": None, "type": None})
+    for place, label, parent, ptype, gss, iso, lat, lon in _rows(store, Q_PLACES):
+        p = places.setdefault(short(place), {"label": label, "parent": None, "type": None, "gss": gss, "iso": iso,
+                                             "lat": float(lat) if lat else None, "long": float(lon) if lon else None})
         if parent:
             p["parent"] = short(parent)
         if ptype in _PLACE_TYPE_KEYS:
             p["type"] = _PLACE_TYPE_KEYS[ptype]
-    tags = {short(tag): {"definition": d} for tag, d in _rows(store, Q_TAGS)}
+    tags = {}
+    for tag, label, definition, broader in _rows(store, Q_TAGS):
+        tags[short(tag)] = {"label": label, "definition": definition, "broader": short(broader) if broader else None}
     return {"cases": cases, "places": places, "tags": tags}
 
 

@@ -18,11 +18,15 @@ from pathlib import Path
 from pyvis.network import Network
 
 from pcmh_kg.analysis import network as analysis
+from pcmh_kg.model.vocab import PCMH, SCOPES
+from pcmh_kg.query import catalogue, sparql
 
-from . import data, layout
+from . import data, geo, layout
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = "template.html"
+MODULES = ["export.js", "filters.js", "search.js", "labels.js", "egm.js", "geomap.js", "urlstate.js"]  # before explorer.js
+CELL_QUERY = "evidence-map-cell"
 CASE_LIMIT = 800  # cases drawn at once; beyond this the page groups the rest (see the README)
 
 TYPES = {
@@ -101,6 +105,7 @@ def payload(st, base: str, *, title: str = "Primary care mental health: evidence
     return {
         "meta": {"title": title, "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                  "base": base, "caseLimit": case_limit, "multiColour": MULTI_COLOUR,
+                 "scopeIris": {k: PCMH + v for k, v in SCOPES.items()},
                  "similar": {"lessonWeight": analysis.LESSON_WEIGHT, "tagWeight": analysis.TAG_WEIGHT}},
         "types": TYPES,
         "relations": analysis.RELATIONS,
@@ -108,8 +113,18 @@ def payload(st, base: str, *, title: str = "Primary care mental health: evidence
         "nodes": net.nodes,
         "edges": net.edges,
         "lessonThemes": lesson_themes,
+        "maps": geo.maps(details["places"]),
+        "queries": {"cell": cell_query()},
         **details,
     }, net
+
+
+def cell_query() -> dict:
+    """The library query behind an evidence-map cell, bound with placeholder terms the page swaps
+    for the cell's lesson and column (the same VALUES binding `pcmh-kg query` makes)."""
+    q = catalogue.load_catalogue()[CELL_QUERY]
+    marks = {"lesson": "<urn:pcmh-kg:param:lesson>", "group": "<urn:pcmh-kg:param:group>"}
+    return {"name": CELL_QUERY, "text": sparql.with_bindings(q.text, marks), **marks}
 
 
 def script_json(obj) -> str:
@@ -122,7 +137,7 @@ def script_json(obj) -> str:
 def render(st, base: str, **kw) -> str:
     body, net = payload(st, base, **kw)
     template = net.templateEnv.get_template(TEMPLATE)
-    return template.render(title=body["meta"]["title"], payload=script_json(body))
+    return template.render(title=body["meta"]["title"], payload=script_json(body), modules=MODULES)
 
 
 def write(st, base: str, out: Path, **kw) -> dict:

@@ -58,6 +58,18 @@
   });
   function labelOf(id) { var n = byId.get(id); return n ? n.label : id; }
   function caseRank(a, b) { return (b.lessons - a.lessons) || cmp(a.label, b.label) || cmp(a.id, b.id); }
+  function tagUp(t) { var out = [], x = t, guard = 0; while (x && guard++ < 20) { out.push(x); x = (D.tags[x] || {}).broader; } return out; }
+  var caseThemes = new Map(), tagWithin = new Map();
+  ofType.case.forEach(function (n) {
+    var th = new Set(), tg = new Set();
+    (caseLessons.get(n.id) || []).forEach(function (l) { if (D.lessonThemes[l]) th.add(D.lessonThemes[l]); });
+    (caseTags.get(n.id) || []).forEach(function (t) { tagUp(t).forEach(function (x) { tg.add(x); }); });
+    caseThemes.set(n.id, Array.from(th)); tagWithin.set(n.id, Array.from(tg));
+  });
+  /* what the other modules (filters, search, labels, evidence map, map, URL) share */
+  var P = { D: D, el: el, link: link, fmt: fmt, cmp: cmp, truncate: truncate, labelOf: labelOf, caseRank: caseRank,
+            byId: byId, ofType: ofType, adj: adj, caseLessons: caseLessons, caseTags: caseTags, casePlaces: casePlaces,
+            lessonCases: lessonCases, caseThemes: caseThemes, tagWithin: tagWithin, SCOPES: SCOPES, ORIGINS: ORIGINS };
 
   /* ---------------------------------------------------------------- vis items */
   function visNode(n) {
@@ -65,7 +77,7 @@
     var t = D.types[n.group];
     if (n.group === "case") {
       var multi = n.lessons >= 2;
-      v.label = truncate(n.label, 34);
+      delete v.label;  /* case names are drawn by labels.js, collision-aware, in full */
       v.size = 6 + 5 * n.lessons;
       v.color = multi ? { background: MULTI, border: "#92400E", highlight: { background: "#FCD34D", border: "#78350F" }, hover: { background: "#FCD34D", border: "#78350F" } }
                       : { background: t.color, border: "#64748B" };
@@ -100,20 +112,16 @@
   }
 
   /* ---------------------------------------------------------------- state */
-  var state = { min: 1, theme: "", lesson: "", tag: "", place: "", scope: "", ego: null,
+  var state = { min: 1, theme: "", lesson: "", tag: "", place: "", scope: "", ego: null, view: "network",
                 showTags: true, showPlaces: true, pinned: new Set() };
-  function matches(n) {
-    if (n.lessons < state.min) return false;
-    var c = D.cases[n.id] || {};
-    var ls = caseLessons.get(n.id) || [];
-    if (state.lesson && ls.indexOf(state.lesson) < 0) return false;
-    if (state.theme && !ls.some(function (l) { return D.lessonThemes[l] === state.theme; })) return false;
-    if (state.tag && (caseTags.get(n.id) || []).indexOf(state.tag) < 0) return false;
-    if (state.place && (c.within || []).indexOf(state.place) < 0) return false;
-    if (state.scope && c.scope !== state.scope) return false;
-    return true;
-  }
-  function filtered() { return ofType.case.filter(matches).sort(caseRank); }
+  P.state = state;
+  var F = window.PCMHModules.filters(P);
+  var matches = F.matches, lastFiltered = null;
+  function filtered() { return lastFiltered || (lastFiltered = ofType.case.filter(matches).sort(caseRank)); }
+  /* the cases the current view shows: the ego view's, else the filtered ones */
+  function currentCases() { return state.ego ? filtered().filter(function (n) { return visibleCase(n.id); }) : filtered(); }
+  P.filtered = filtered; P.currentCases = currentCases;
+  P.activeFilters = function () { return F.active().map(F.describe); };
 
   var nodesDS = new vis.DataSet(), edgesDS = new vis.DataSet();
   var network = null, shown = { nodes: 0, edges: 0, cases: 0, matching: 0 };
@@ -153,8 +161,8 @@
     return { keep: keep, extra: extra, cases: drawn.length, matching: cases.length, limited: cases.length > limit };
   }
 
-  function redraw(fit) {
-    var v = visible();
+  var netStale = false;
+  function fillNetwork(v) {
     var nodes = [], edges = [];
     D.nodes.forEach(function (n) { if (v.keep.has(n.id)) nodes.push(visNode(n)); });
     D.edges.forEach(function (e, i) { if (v.keep.has(e[0]) && v.keep.has(e[1])) edges.push(visEdge(e, i)); });
@@ -162,11 +170,19 @@
     nodesDS.clear(); edgesDS.clear();
     nodesDS.add(nodes); edgesDS.add(edges);
     shown = { nodes: nodes.length - v.extra.length, edges: edges.length - v.extra.length, cases: v.cases, matching: v.matching };
+    netStale = false;
+  }
+  function redraw(fit) {
+    lastFiltered = null;
+    var facets = F.refresh();
+    var v = visible();
+    if (!network || state.view === "network") fillNetwork(v);
+    else netStale = true;  /* a hidden network is rebuilt when its tab is chosen: filters stay fast elsewhere */
     var multi = 0;
     ofType.case.forEach(function (n) { if (v.keep.has(n.id) && n.lessons >= 2) multi++; });
-    $("status").textContent = "Showing " + fmt(v.cases) + " of " + fmt(ofType.case.length) + " case studies (" +
-      fmt(multi) + " evidence 2 or more lessons) · " + fmt(shown.nodes) + " of " + fmt(D.nodes.length) +
-      " nodes · " + fmt(shown.edges) + " of " + fmt(D.edges.length) + " links";
+    $("status").replaceChildren("Showing " + fmt(state.view === "network" ? v.cases : v.matching) + " of " + fmt(ofType.case.length) + " case studies (" +
+      fmt(multi) + " evidence 2 or more lessons)", el("span", { class: "net-only", text: " · " + fmt(shown.nodes) + " of " + fmt(D.nodes.length) +
+      " nodes · " + fmt(shown.edges) + " of " + fmt(D.edges.length) + " links in the network" }));
     var st = $("status").dataset;
     st.nodes = shown.nodes; st.edges = shown.edges; st.totalNodes = D.nodes.length; st.totalEdges = D.edges.length;
     st.cases = v.cases;
@@ -177,6 +193,9 @@
                     el("button", { type: "button", id: "ego-exit", text: "Back to all" }));
       $("ego-exit").addEventListener("click", function () { state.ego = null; redraw(true); });
       notice.hidden = false;
+    } else if (!facets.total) {
+      F.emptyNotice(facets, notice);
+      notice.hidden = false;
     } else if (v.limited) {
       notice.append("The network draws the " + fmt(D.meta.caseLimit) + " matching case studies with the most lessons; the other " +
                     fmt(v.matching - D.meta.caseLimit) + " are grouped under their lesson as “+N more”. Narrow the filters to see them, or use the table.");
@@ -184,12 +203,39 @@
     } else notice.hidden = true;
     if (network && fit) network.fit({ animation: false });
     renderTable();
+    renderRanked();
+    Object.keys(views).forEach(function (k) { views[k].dirty = true; });
+    if (views[state.view]) { views[state.view].render(); views[state.view].dirty = false; }
+    if (P.url) P.url.write();
+  }
+  P.redraw = redraw;
+  var views = {};
+  P.views = views;
+  function setFilter(dim, value) {
+    state[dim] = dim === "min" ? Number(value) || 1 : value;
+    state.ego = null;
+    if (dim === "min") { var r = document.querySelector("input[name=min][value='" + state.min + "']"); if (r) r.checked = true; }
+    else { var sel = document.querySelector("select[data-filter=" + dim + "]"); if (sel) sel.value = value; }
+    redraw(true);
+  }
+  P.setFilter = setFilter;
+
+  /* ---------------------------------------------------------------- ranked list */
+  function renderRanked() {
+    var ol = $("ranked-list"), cases = currentCases(), top = cases.slice(0, 10);
+    ol.replaceChildren();
+    top.forEach(function (n) {
+      ol.append(el("li", null, el("span", { class: "rk" + (n.lessons >= 2 ? " multi" : ""), text: String(n.lessons) }),
+                   nodeButton(n.id)));
+    });
+    if (!top.length) ol.append(el("li", { class: "hint", text: "No case study matches the filters." }));
+    $("ranked-note").textContent = cases.length > top.length ? "Top " + top.length + " of " + fmt(cases.length) + " matching case studies; the number is how many of the ten lessons each evidences." : "The number is how many of the ten lessons each evidences.";
   }
 
   /* ---------------------------------------------------------------- filters */
   function fillSelect(sel, allText, items) {
-    sel.replaceChildren(el("option", { value: "", text: allText }));
-    items.forEach(function (it) { sel.append(el("option", { value: it[0], text: it[1] })); });
+    sel.replaceChildren(el("option", { value: "", text: allText, "data-all": allText }));
+    items.forEach(function (it) { sel.append(el("option", { value: it[0], text: it[1], "data-label": it[1] })); });
   }
   function countBy(fn) {
     var m = new Map();
@@ -198,38 +244,39 @@
   }
   function setupFilters() {
     fillSelect($("f-theme"), "All themes", ofType.theme.map(function (n) { return [n.id, n.label]; }));
-    fillSelect($("f-lesson"), "All lessons", ofType.lesson.map(function (n) {
-      return [n.id, truncate(n.label, 60) + " (" + (lessonCases.get(n.id) || []).length + ")"]; }));
-    var tagCount = countBy(function (n) { return caseTags.get(n.id) || []; });
-    fillSelect($("f-tag"), "All tags", ofType.tag.slice().sort(function (a, b) { return cmp(a.label, b.label); })
-      .map(function (n) { return [n.id, n.label + " (" + (tagCount.get(n.id) || 0) + ")"]; }));
+    fillSelect($("f-lesson"), "All lessons", ofType.lesson.map(function (n) { return [n.id, truncate(n.label, 60)]; }));
+    var tagCount = countBy(function (n) { return tagWithin.get(n.id) || []; });
+    fillSelect($("f-tag"), "All tags", Array.from(tagCount.keys()).sort(function (a, b) { return cmp((D.tags[a] || {}).label || a, (D.tags[b] || {}).label || b); })
+      .map(function (t) { return [t, ((D.tags[t] || {}).broader ? "" : "Any ") + ((D.tags[t] || {}).label || labelOf(t))]; }));
     var within = countBy(function (n) { return (D.cases[n.id] || {}).within || []; });
     var places = Array.from(within.keys()).map(function (p) { return [p, (D.places[p] || {}).label || p]; })
       .sort(function (a, b) { return cmp(a[1], b[1]); });
-    fillSelect($("f-place"), "All places", places.map(function (p) { return [p[0], p[1] + " (" + within.get(p[0]) + ")"]; }));
+    fillSelect($("f-place"), "All places", places);
     var scopes = countBy(function (n) { return [(D.cases[n.id] || {}).scope]; });
     fillSelect($("f-scope"), "London, UK and international", Object.keys(SCOPES).filter(function (s) { return scopes.has(s); })
-      .map(function (s) { return [s, SCOPES[s] + " (" + scopes.get(s) + ")"]; }));
+      .map(function (s) { return [s, SCOPES[s]]; }));
     document.querySelectorAll("select[data-filter]").forEach(function (sel) {
-      sel.addEventListener("change", function () { state[sel.dataset.filter] = sel.value; state.ego = null; redraw(true); });
+      sel.addEventListener("change", function () { setFilter(sel.dataset.filter, sel.value); });
     });
     document.querySelectorAll("input[name=min]").forEach(function (r) {
-      r.addEventListener("change", function () { state.min = Number(r.value); state.ego = null; redraw(true); });
+      r.addEventListener("change", function () { setFilter("min", r.value); });
     });
     $("show-tags").addEventListener("change", function (e) { state.showTags = e.target.checked; redraw(false); });
     $("show-places").addEventListener("change", function (e) { state.showPlaces = e.target.checked; redraw(false); });
     $("reset").addEventListener("click", reset);
   }
-  function reset() {
+  function reset() { resetQuiet(); redraw(true); }
+  function resetQuiet() {
     Object.assign(state, { min: 1, theme: "", lesson: "", tag: "", place: "", scope: "", ego: null, showTags: true, showPlaces: true });
     state.pinned.clear();
     document.querySelectorAll("select[data-filter]").forEach(function (s) { s.value = ""; });
     document.querySelector("input[name=min][value='1']").checked = true;
     $("show-tags").checked = true; $("show-places").checked = true;
     $("search").value = ""; $("search-results").replaceChildren();
+    Object.keys(views).forEach(function (k) { if (views[k].reset) views[k].reset(); });
     closePanel();
-    redraw(true);
   }
+  P.resetQuiet = resetQuiet;
 
   /* ---------------------------------------------------------------- legend */
   function setupLegend() {
@@ -256,22 +303,6 @@
   }
 
   /* ---------------------------------------------------------------- search */
-  var hits = [];
-  function search() {
-    var q = $("search").value.trim().toLowerCase(), ul = $("search-results");
-    ul.replaceChildren(); hits = [];
-    if (!q) return;
-    for (var i = 0; i < D.nodes.length && hits.length < 12; i++) {
-      if (D.nodes[i].label.toLowerCase().indexOf(q) >= 0) hits.push(D.nodes[i]);
-    }
-    if (!hits.length) { ul.append(el("li", { class: "none", text: "No match" })); return; }
-    hits.forEach(function (n) {
-      var b = el("button", { type: "button", class: "hit", "data-id": n.id },
-                 el("span", { class: "kind " + n.group, text: D.types[n.group].label }), " ", n.label);
-      b.addEventListener("click", function () { go(n.id); });
-      ul.append(el("li", null, b));
-    });
-  }
   function go(id) {
     if (!nodesDS.get(id)) {
       if (byId.get(id).group === "case") state.pinned.add(id);
@@ -281,10 +312,13 @@
         reset(); state.pinned.add(id); redraw(false);
       }
     }
-    network.selectNodes([id]);
-    network.focus(id, { scale: Math.max(network.getScale(), 0.9), animation: false });
+    if (state.view === "network") {
+      network.selectNodes([id]);
+      network.focus(id, { scale: Math.max(network.getScale(), 0.9), animation: false });
+    }
     openPanel(id);
   }
+  P.go = go;
 
   /* ---------------------------------------------------------------- panel */
   function similar(id, k) {
@@ -320,13 +354,17 @@
     body.replaceChildren();
     body.append(el("p", { class: "kind " + n.group, text: D.types[n.group].label }), el("h2", { id: "panel-title", text: n.label }));
     var egoBtn = el("button", { type: "button", id: "ego", class: "wide", text: "Show only this and its neighbours" });
-    egoBtn.addEventListener("click", function () { state.ego = id; redraw(true); network.selectNodes([id]); });
+    egoBtn.addEventListener("click", function () { state.ego = id; selectTab("network"); redraw(true); network.selectNodes([id]); });
     if (n.group === "case") casePanel(n, body); else if (n.group === "lesson") lessonPanel(n, body);
     else otherPanel(n, body);
     body.append(egoBtn);
     $("panel").hidden = false;
     $("panel").dataset.node = id;
+    $("ranked").hidden = true;
+    state.node = id;
+    if (P.url) P.url.write();
   }
+  P.openPanel = openPanel; P.nodeButton = nodeButton;
   function casePanel(n, body) {
     var c = D.cases[n.id] || {};
     var badges = el("p", { class: "badges" },
@@ -425,7 +463,11 @@
     var cs = section("Case studies (" + fmt(cases.length) + ")");
     cs.append(caseList(cases, 60)); body.append(cs);
   }
-  function closePanel() { $("panel").hidden = true; delete $("panel").dataset.node; if (network) network.unselectAll(); }
+  function closePanel() {
+    $("panel").hidden = true; $("ranked").hidden = false; delete $("panel").dataset.node; state.node = null;
+    if (network) network.unselectAll();
+    if (P.url) P.url.write();
+  }
 
   /* ---------------------------------------------------------------- table */
   var COLS = [
@@ -454,7 +496,7 @@
     if ($("table-view").hidden) { tableDirty = true; return; }
     tableDirty = false;
     var col = COLS.filter(function (c) { return c.key === sort.key; })[0];
-    var rows = (state.ego ? ofType.case.filter(function (n) { return visibleCase(n.id); }) : filtered()).map(function (n) { return [col.get(n), n]; });
+    var rows = currentCases().map(function (n) { return [col.get(n), n]; });
     rows.sort(function (a, b) {
       var x = a[0], y = b[0];
       if (x === null || x === "") return 1; if (y === null || y === "") return -1;
@@ -485,55 +527,94 @@
   function visibleCase(id) { return !!nodesDS.get(id); }
 
   /* ---------------------------------------------------------------- tabs */
+  var TABS = ["network", "egm", "map", "table"];
   function selectTab(which) {
-    var net = which === "network";
-    $("network-tab").setAttribute("aria-selected", String(net));
-    $("table-tab").setAttribute("aria-selected", String(!net));
-    $("network-tab").tabIndex = net ? 0 : -1;
-    $("table-tab").tabIndex = net ? -1 : 0;
-    $("network-view").hidden = !net;
-    $("table-view").hidden = net;
-    if (!net && tableDirty) renderTable();
-    if (net && network) network.redraw();
+    if (TABS.indexOf(which) < 0) which = "network";
+    state.view = which;
+    TABS.forEach(function (t) {
+      var on = t === which;
+      $(t + "-tab").setAttribute("aria-selected", String(on));
+      $(t + "-tab").tabIndex = on ? 0 : -1;
+      $(t + "-view").hidden = !on;
+    });
+    if (which === "table" && tableDirty) renderTable();
+    if (views[which] && views[which].dirty !== false) { views[which].render(); views[which].dirty = false; }
+    if (which === "network" && network) {
+      if (netStale) { fillNetwork(visible()); network.fit({ animation: false }); }
+      network.redraw();
+    }
+    if (P.url) P.url.write();
   }
+  P.selectTab = selectTab;
   function setupTabs() {
-    [["network-tab", "network"], ["table-tab", "table"]].forEach(function (t) {
-      $(t[0]).addEventListener("click", function () { selectTab(t[1]); });
-      $(t[0]).addEventListener("keydown", function (e) {
-        if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
-          var other = t[1] === "network" ? "table" : "network";
-          selectTab(other); $(other + "-tab").focus(); e.preventDefault();
-        }
+    TABS.forEach(function (t, i) {
+      $(t + "-tab").addEventListener("click", function () { selectTab(t); });
+      $(t + "-tab").addEventListener("keydown", function (e) {
+        var d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+        if (!d) return;
+        var other = TABS[(i + d + TABS.length) % TABS.length];
+        selectTab(other); $(other + "-tab").focus(); e.preventDefault();
       });
     });
     document.querySelector(".skip").addEventListener("click", function (e) { e.preventDefault(); selectTab("table"); $("table-tab").focus(); });
   }
 
+  /* ---------------------------------------------------------------- export */
+  var EXPORT_HEAD = ["Case study", "Lessons evidenced", "Lesson numbers", "Themes", "Place", "Scope", "Started",
+                     "Organisations", "Contact organisation", "Contact role", "Contact page", "Sources", "Web address"];
+  function exportRows(cases) {
+    return cases.map(function (n) {
+      var c = D.cases[n.id] || {}, ct = c.contact || {};
+      return [n.label, n.lessons, COLS[2].get(n), n.themes, COLS[4].get(n), SCOPES[c.scope] || "", c.started ? Number(c.started) : "",
+              (c.orgs || []).map(function (o) { return o.name; }).join("; "), ct.organisation || "", ct.role || "", ct.url || "",
+              (c.sources || []).map(function (x) { return x.url; }).join(" "), D.meta.base + n.id];
+    });
+  }
+  P.exportRows = exportRows; P.EXPORT_HEAD = EXPORT_HEAD;
+  function exportSelection(kind) {
+    P.lastExport = window.PCMHExport.download("pcmh-kg case studies", kind, EXPORT_HEAD, exportRows(currentCases()), "Case studies");
+  }
+
   /* ---------------------------------------------------------------- start */
   setupFilters(); setupLegend(); setupTable(); setupTabs();
+  var narrow = window.matchMedia("(max-width: 900px)");
+  if (narrow.matches) $("filters-box").open = false;  /* a phone sees the view first, the filters one tap away */
+  document.querySelector("#filters-box > summary").addEventListener("click", function (e) { if (!narrow.matches) e.preventDefault(); });
+  $("export-csv").addEventListener("click", function () { exportSelection("csv"); });
+  $("export-xlsx").addEventListener("click", function () { exportSelection("xlsx"); });
   $("generated").textContent = "Generated " + D.meta.generated + " from the pcmh-kg graph.";
-  $("search").addEventListener("input", search);
-  $("search").addEventListener("keydown", function (e) { if (e.key === "Enter" && hits.length) { e.preventDefault(); go(hits[0].id); } });
+  var S = window.PCMHModules.search(P);
+  P.search = S;
   $("panel-close").addEventListener("click", closePanel);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape" && !$("panel").hidden) closePanel(); });
+  ["egm", "geomap"].forEach(function (m) { if (window.PCMHModules[m]) window.PCMHModules[m](P); });
+  P.url = window.PCMHModules.urlstate(P);
+  var restored = P.url.read();
   redraw(false);
   var options = Object.assign({}, D.options, { groups: groups });
   network = new vis.Network($("network"), { nodes: nodesDS, edges: edgesDS }, options);
   network.on("click", function (p) {
     if (p.nodes.length) {
       var id = p.nodes[0];
-      if (String(id).indexOf("more:") === 0) { state.lesson = id.slice(5); $("f-lesson").value = state.lesson; redraw(true); }
+      if (String(id).indexOf("more:") === 0) setFilter("lesson", id.slice(5));
       else openPanel(id);
     }
   });
+  P.network = network;
+  window.PCMHModules.labels(P);
   window.pcmhExplorer = {
     network: network, nodes: nodesDS, edges: edgesDS, state: state, similar: similar,
+    P: P, views: views, exportRows: function () { return exportRows(currentCases()); },
     counts: function () { return { nodes: D.nodes.length, edges: D.edges.length, shownNodes: shown.nodes, shownEdges: shown.edges, cases: ofType.case.length }; },
     readyAt: null
   };
-  network.once("afterDrawing", function () {
+  function ready() {
+    if (document.body.dataset.ready) return;
     window.pcmhExplorer.readyAt = performance.now();
     document.body.dataset.ready = "1";
-  });
+  }
+  network.once("afterDrawing", ready);
   network.fit({ animation: false });
+  P.url.apply(restored);
+  if (state.view !== "network") ready();  /* a hidden network does not draw */
 })();
