@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pcmh_kg.build import pipeline as build
+from pcmh_kg.build import shapes
 from pcmh_kg.cli import EXIT_FAILED, EXIT_USAGE, CommandError, Progress
 from pcmh_kg.release import versions, writer
 
@@ -46,8 +46,8 @@ def run(args) -> int:
                          issued=args.issued, log=say)
     except writer.ReleaseError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
-    except build.ShapesViolation as exc:
-        raise CommandError(f"{exc}; no release was written.\n{exc.report}", EXIT_FAILED) from None
+    except shapes.CheckFailed as exc:
+        raise CommandError(f"{exc}; no release was written.", EXIT_FAILED) from None
     except OSError as exc:
         raise CommandError(f"cannot write the release: {exc}") from None
     say(f"wrote release {args.version} to {out}/ (check it: cd {out} && sha256sum -c SHA256SUMS)")
