@@ -199,8 +199,8 @@ def from_address(url: str, source: str, text: str, accept="application/sparql-re
 
 @pytest.fixture(scope="module")
 def fair_site(real_dist):
-    """Queries may run 8 s; a waiting client may stop another's after 0.5 s."""
-    url, backend, stop = serving(real_dist, timeout=8.0, fair_slice=0.5)
+    """Queries may run 20 s; a waiting client may stop another's after 0.5 s."""
+    url, backend, stop = serving(real_dist, timeout=20.0, fair_slice=0.5)
     yield url, backend
     stop()
 
@@ -221,13 +221,13 @@ def test_two_clients_looping_slow_queries_do_not_starve_a_third(fair_site):
         assert status == 200, body
         time.sleep(0.5)
     for t in hogs:
-        t.join(20)
-    # a slice and a worker restart (timed here, on this machine as loaded as it is now), not the hogs' 8 s
+        t.join(30)
+    # a slice and worker restarts (timed here, on this machine as loaded as it is now), not the hogs' 20 s
     from pcmh_kg.publish import querypool
     t0 = time.monotonic()
     querypool.Worker(backend.pool.ctx, backend.pool.s, 60).kill()
     restart = time.monotonic() - t0
-    assert max(waits) < min(7.0, 0.5 + 2 * restart + 1.0), (waits, restart)
+    assert max(waits) < min(15.0, 0.5 + 3 * restart + 2.0), (waits, restart)
 
 
 @pytest.mark.store

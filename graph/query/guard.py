@@ -72,11 +72,30 @@ def _position(exc) -> str:
     return f"line {line}, column {col}: {message}" if line is not None else message
 
 
+MAX_NESTING = 200  # brackets open at once; real queries stay under 20
+
+
+def nesting(text: str) -> int:
+    """The most brackets ( { [ open at once, counted on the text. It can only refuse a query (the
+    parser decides everything else), and it spares the parser, whose time grows fast with
+    nesting, thousands of levels: without it 10,000 nested groups ran past the time limit."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")}]":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def inspect(text: str) -> Inspection:
     """The query's form and what it does; Refused (400 bad syntax or nesting, 403 update)."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    if nesting(text) > MAX_NESTING:
+        raise Refused(400, f"the query nests brackets more than {MAX_NESTING} deep, too deep for this service")
     try:
         tree = _parse(parseQuery, text)
     except RecursionError:
