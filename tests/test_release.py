@@ -255,4 +255,10 @@ def test_release_pages_in_a_browser(served, size, artifacts):
             assert all(r.startswith(url) for r in requested), requested
             width = driver.execute_script("return document.documentElement.scrollWidth")
             assert width <= SIZES[size][0] + 1, f"{name} scrolls sideways at {size}: {width}px"
+            if name == "release":  # a file name read in one piece, never broken mid-word
+                broken = driver.execute_script(
+                    "return [...document.querySelectorAll('table.files td.name a')]"
+                    ".filter(a => a.getClientRects().length !== 1).map(a => a.textContent)")
+                assert driver.execute_script("return document.querySelectorAll('table.files td.name a').length")
+                assert not broken, f"file names wrap at {size}: {broken}"
             driver.save_screenshot(str(artifacts / f"release-{name}-{size}.png"))
