@@ -1,32 +1,21 @@
 """Reading the data directory into validated records, with every problem found at once.
 
-Case files are independent, so they are parsed, checked and turned into triples (for the build,
-into every dump format) in worker processes when there are many; a rebuild re-reads only the
-files that changed (graph/build.py). What needs the whole picture (unknown or duplicate ids,
-dangling references, cycles in hierarchies) is checked afterwards, here.
+Each case file is checked on its own (case_record), in worker processes when there are many
+(graph/build/workers.py); what needs the whole picture (unknown or duplicate ids, dangling
+references, cycles in hierarchies) is checked here, in one process.
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import multiprocessing
 import os
-from collections import deque
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from pcmh_kg.build import fragments
 from pcmh_kg.model.problems import InvalidInput, Problem, field_name
 from pcmh_kg.model.vocab import Minter
 from pcmh_kg.sources import schema, yamlio
 from pcmh_kg.sources.schema import Checker
-from pcmh_kg.triples import emit
 
-PARALLEL_THRESHOLD = 256  # below this, starting workers costs more than it saves
-RUN = 200  # consecutive case files per worker task
-IN_FLIGHT = 16  # runs handed to the workers ahead of the consumer
 CASES_DIR = "cases"
 
 
@@ -71,75 +60,18 @@ def _read(path: Path, problems: list[Problem]):
 
 # ---------------------------------------------------------------------------------------- cases
 
-def process_case_file(path_str: str, base: str, profile: str):
-    """One case file -> (case, triples, problems). Pure; safe in a worker process."""
-    path = Path(path_str)
+def case_record(path: Path, raw: bytes) -> tuple[dict | None, list[Problem]]:
+    """One case file's bytes -> (its validated record, []) or (None, its problems). Pure, so that
+    worker processes can call it (graph/build/workers.py)."""
     display = display_path(path)
     try:
-        text, raw = yamlio.read_file(path, display)
+        text, value = yamlio.parse_bytes(raw, display)
     except yamlio.ProblemError as exc:
-        return None, None, [exc.problem]
-    case, found = schema.check_case(raw, expected_id=path.stem)
+        return None, [exc.problem]
+    case, found = schema.check_case(value, expected_id=path.stem)
     if found:
-        return None, None, _located(display, text, found)
-    return case, emit.case_triples(case, Minter(base), profile), []
-
-
-def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segments: str | None):
-    """Worker: a run of consecutive case files -> [(case, payload, problems)], in order.
-
-    Without `segments` the payload is the case's triples. With it, the run is serialised in
-    every dump format into segment files of its own (numbered by the run) in that folder, the
-    payload is (run number, where the case sits in them, its statistics, the file's mtime and
-    size as read), and the case is cut down to what the whole-directory checks need: 100k cases
-    never pass through one process."""
-    seq, path_strs = task
-    if segments is None:
-        return [process_case_file(p, base, profile) for p in path_strs]
-    out = []
-    shared: dict = {}  # cases of one shape share one Stats object, sent once per run
-    writer = fragments.DumpWriter(Path(segments), fragments.segment_names(seq), envelope=False)
-    try:
-        for p in path_strs:
-            try:
-                st = os.stat(p)
-                stamp = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                stamp = (0, -1)  # the read below reports it; if it reads after all, never reused
-            case, triples, found = process_case_file(p, base, profile)
-            if found:
-                out.append((None, None, found))
-                continue
-            fragment = fragments.make(triples)
-            where = writer.add(fragment)
-            stats = shared.setdefault(fragment.stats.key(), fragment.stats)
-            out.append((slim(case), (seq, where, stats, stamp), []))
-    finally:
-        writer.close()
-    return out
-
-
-def slim(case: dict) -> dict:
-    """The parts of a case that whole-directory checks and the sources list need."""
-    return {
-        "id": case["id"],
-        "place": case["place"],
-        "organisations": case["organisations"],
-        "contact": {"organisation": case["contact"]["organisation"]},
-        "tags": case["tags"],
-        "lessons": [{"lesson": link["lesson"]} for link in case["lessons"]],
-        "sources": case["sources"],
-    }
-
-
-def code_fingerprint() -> str:
-    """Changes whenever the code that turns a case file into triples changes."""
-    graph = Path(__file__).parent.parent
-    h = hashlib.sha256()
-    for name in ("triples/emit.py", "sources/schema.py", "sources/yamlio.py", "model/vocab.py", "sources/loader.py",
-                 "build/fragments.py", "sinks/jsonld.py", "sinks/formats.py"):
-        h.update((graph / name).read_bytes())
-    return h.hexdigest()[:16]
+        return None, _located(display, text, found)
+    return case, []
 
 
 def case_paths(root: Path) -> list[Path]:
@@ -149,77 +81,6 @@ def case_paths(root: Path) -> list[Path]:
         return []
     with os.scandir(folder) as entries:
         return [folder / name for name in sorted(e.name for e in entries if e.name.endswith(".yaml"))]
-
-
-def start_workers(n_cases: int):
-    """Worker processes for reading `n_cases` case files, or None when one process is faster.
-
-    They are forked so that they start at once with the code loaded, and early, while this
-    process is small: a fork of a process holding 100k cases would share (and count) its pages.
-    No garbage collection in them: a case makes no reference cycles, and a pass over the heap
-    inherited from this process would copy its pages (copy-on-write)."""
-    if n_cases < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        return None
-    return multiprocessing.get_context("fork").Pool(processes=min(os.cpu_count() or 2, 4), initializer=gc.disable)
-
-
-class Workers:
-    """The build's worker pool, started on first use (a rebuild that reuses nearly everything
-    never starts it)."""
-
-    def __init__(self, n_cases: int):
-        self.n_cases = n_cases
-        self._pool = None
-
-    def get(self):
-        if self._pool is None:
-            self._pool = start_workers(self.n_cases)
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-
-
-def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None,
-               pool=None):
-    """(path, case, payload, problems) for each path, in order; in worker processes when many
-    (the given pool, else a pool of its own). See process_case_run for the payload."""
-    if pool is None and len(paths) >= PARALLEL_THRESHOLD:
-        own = start_workers(len(paths))
-        if own is not None:
-            with own:
-                yield from iter_cases(paths, base, profile, segments=segments, progress=progress, pool=own)
-            return
-    job = partial(process_case_run, base=base, profile=profile, segments=str(segments) if segments else None)
-    runs = [(seq, [str(p) for p in paths[i:i + RUN]]) for seq, i in enumerate(range(0, len(paths), RUN))]
-    done = 0
-
-    def emit_run(seq, results):
-        nonlocal done
-        for path, res in zip(paths[seq * RUN:(seq + 1) * RUN], results):
-            yield (path, *res)
-        before, done = done, done + len(results)
-        if progress and before // 5000 != done // 5000:
-            progress(done, len(paths))
-
-    if pool is not None and len(paths) >= PARALLEL_THRESHOLD:
-        # a bounded number of runs in flight: the workers never wait, and finished runs
-        # waiting for the consumer (their segments on disk) stay bounded at 100k cases
-        running = deque()
-        for seq in range(len(runs)):
-            running.append((seq, pool.apply_async(job, (runs[seq],))))
-            if len(running) >= IN_FLIGHT:
-                seq_done, result = running.popleft()
-                yield from emit_run(seq_done, result.get())
-        while running:
-            seq_done, result = running.popleft()
-            yield from emit_run(seq_done, result.get())
-    else:
-        with yamlio.paused_gc():
-            for run in runs:
-                yield from emit_run(run[0], job(run))
 
 
 # ------------------------------------------------------------------------------------ framework
@@ -507,16 +368,18 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
 
 def load(root: Path, *, base: str | None = None, profile: str = "public", progress=None) -> Data:
     """Read and validate everything under `root`; raise InvalidInput listing every problem."""
+    from pcmh_kg.build import workers  # the engine that reads many files at once imports this module
+
     m = Minter(base)
     fw, problems = load_framework(root)
     chunks = []
-    for path, case, triples, found in iter_cases(case_paths(root), m.base, profile, progress=progress):
-        if found:
-            problems.extend(found)
+    for result in workers.iter_cases(case_paths(root), m.base, profile, progress=progress):
+        if result.problems:
+            problems.extend(result.problems)
             continue
-        problems.extend(fw.case_problems(path, case))
-        fw.add_case(case)
-        chunks.append(triples)
+        problems.extend(fw.case_problems(result.path, result.case))
+        fw.add_case(result.case)
+        chunks.append(result.triples)
     if problems:
         raise InvalidInput(problems)
     fw.data.case_triples = chunks
