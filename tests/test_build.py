@@ -431,3 +431,16 @@ def test_a_build_killed_mid_way_leaves_no_process_and_no_staging_folder(tmp_path
     build.build(data, out, shacl=False, cache_dir=cache)
     assert _digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "dist", "synthetic"]
+
+
+@pytest.mark.parametrize("kind", ["file", "symlink"])
+def test_an_output_that_is_not_a_folder_is_replaced_without_leftovers(kind, tmp_path):
+    out = tmp_path / "dist"
+    if kind == "file":
+        out.write_text("not a folder\n")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        out.symlink_to(tmp_path / "elsewhere")
+    build.build(DATA, out, shacl=False)
+    assert out.is_dir() and not out.is_symlink() and (out / "pcmh-kg.nt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist.")] == []

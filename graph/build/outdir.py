@@ -99,9 +99,17 @@ def _remove_unless_locked(path: Path) -> None:
         os.close(fd)
         return  # a running build's
     try:
-        shutil.rmtree(path, ignore_errors=True)
+        _remove(path)
     finally:
         os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder, or what an output swapped out was if not one (a file, a symbolic link)."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Staging:
@@ -134,7 +142,7 @@ class Staging:
         """Remove the staging folder (after a swap: the previous output) and release the lock."""
         if self._fd is None:
             return
-        shutil.rmtree(self.path, ignore_errors=True)
+        _remove(self.path)
         os.close(self._fd)
         self._fd = None
 
