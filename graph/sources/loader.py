@@ -85,6 +85,48 @@ def case_paths(root: Path) -> list[Path]:
 
 # ------------------------------------------------------------------------------------ framework
 
+def _guide_lists(m: dict, c: Checker, data: Data) -> None:
+    """The guide's topics, themes and lessons, each numbered once, every lesson in a known theme
+    and every theme with a lesson."""
+    for key, target in (("topics", data.topics), ("themes", data.themes)):
+        items = m.get(key) or []
+        if not isinstance(items, list):
+            c.err((key,), "must be a list")
+            continue
+        for i, item in enumerate(items):
+            im = c.mapping(item, (key, i), {"id", "number", "title"}, {"id", "number", "title"})
+            if im is not None:
+                target.append({
+                    "id": c.slug(im.get("id"), (key, i, "id")),
+                    "number": c.integer(im.get("number"), (key, i, "number"), 1, 99),
+                    "title": c.text(im.get("title"), (key, i, "title"), one_line=True),
+                })
+    items = m.get("lessons") or []
+    if not isinstance(items, list):
+        c.err(("lessons",), "must be a list")
+        items = []
+    for i, item in enumerate(items):
+        im = c.mapping(item, ("lessons", i), {"number", "theme", "title"}, {"number", "theme", "title"})
+        if im is not None:
+            data.lessons.append({
+                "number": c.integer(im.get("number"), ("lessons", i, "number"), 1, 99),
+                "theme": c.slug(im.get("theme"), ("lessons", i, "theme")),
+                "title": c.text(im.get("title"), ("lessons", i, "title"), one_line=True),
+            })
+    theme_ids = {t["id"] for t in data.themes}
+    for key, items in (("topics", data.topics), ("themes", data.themes), ("lessons", data.lessons)):
+        seen_numbers = set()
+        for i, item in enumerate(items):
+            if item["number"] in seen_numbers:
+                c.err((key, i, "number"), f"number {item['number']} is used twice")
+            seen_numbers.add(item["number"])
+            if key == "lessons" and item["theme"] and item["theme"] not in theme_ids:
+                c.err((key, i, "theme"), f"unknown theme '{item['theme']}'")
+    for i, theme in enumerate(data.themes):
+        if not any(lesson["theme"] == theme["id"] for lesson in data.lessons):
+            c.err(("themes", i), f"theme '{theme['id']}' has no lesson")
+
+
 def _load_guide(root: Path, data: Data, problems: list[Problem]) -> None:
     path = root / "guide.yaml"
     if not path.exists():
@@ -115,43 +157,7 @@ def _load_guide(root: Path, data: Data, problems: list[Problem]) -> None:
                 "summary": c.text(g.get("summary"), ("guide", "summary")),
                 "sources": c.sources(g.get("sources"), ("guide", "sources")),
             }
-        for key, target in (("topics", data.topics), ("themes", data.themes)):
-            items = m.get(key) or []
-            if not isinstance(items, list):
-                c.err((key,), "must be a list")
-                continue
-            for i, item in enumerate(items):
-                im = c.mapping(item, (key, i), {"id", "number", "title"}, {"id", "number", "title"})
-                if im is not None:
-                    target.append({
-                        "id": c.slug(im.get("id"), (key, i, "id")),
-                        "number": c.integer(im.get("number"), (key, i, "number"), 1, 99),
-                        "title": c.text(im.get("title"), (key, i, "title"), one_line=True),
-                    })
-        items = m.get("lessons") or []
-        if not isinstance(items, list):
-            c.err(("lessons",), "must be a list")
-            items = []
-        for i, item in enumerate(items):
-            im = c.mapping(item, ("lessons", i), {"number", "theme", "title"}, {"number", "theme", "title"})
-            if im is not None:
-                data.lessons.append({
-                    "number": c.integer(im.get("number"), ("lessons", i, "number"), 1, 99),
-                    "theme": c.slug(im.get("theme"), ("lessons", i, "theme")),
-                    "title": c.text(im.get("title"), ("lessons", i, "title"), one_line=True),
-                })
-        theme_ids = {t["id"] for t in data.themes}
-        for key, items in (("topics", data.topics), ("themes", data.themes), ("lessons", data.lessons)):
-            seen_numbers = set()
-            for i, item in enumerate(items):
-                if item["number"] in seen_numbers:
-                    c.err((key, i, "number"), f"number {item['number']} is used twice")
-                seen_numbers.add(item["number"])
-                if key == "lessons" and item["theme"] and item["theme"] not in theme_ids:
-                    c.err((key, i, "theme"), f"unknown theme '{item['theme']}'")
-        for i, theme in enumerate(data.themes):
-            if not any(lesson["theme"] == theme["id"] for lesson in data.lessons):
-                c.err(("themes", i), f"theme '{theme['id']}' has no lesson")
+        _guide_lists(m, c, data)
     problems.extend(_located(display, text, c.problems))
     data.topics.sort(key=lambda t: t["number"] or 0)
     data.themes.sort(key=lambda t: t["number"] or 0)
@@ -291,14 +297,8 @@ class Framework:
         return new
 
 
-def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
-    """Read and check everything but the cases; return it with the problems found."""
-    root = Path(root)
-    problems: list[Problem] = []
-    if not root.is_dir():
-        raise InvalidInput([Problem(str(root), None, "", "data directory not found")])
-    data = Data(root=root)
-    _load_guide(root, data, problems)
+def _load_tags(root: Path, data: Data, problems: list[Problem]) -> tuple[dict, list]:
+    """The tags and the one scheme they belong to."""
     tag_items = _load_list_files(root / "tags", "tags", schema.check_tag, problems,
                                  extra_keys=frozenset({"scheme"}))
     schemes = [(d, meta["raw"]["scheme"]) for d, _, i, _, meta in tag_items if "scheme" in meta["raw"] and i == 0]
@@ -321,7 +321,10 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
             problems.append(_where(display, text, ("tags", i, "broader"), f"unknown tag '{record['broader']}'"))
     _check_acyclic(tags, "broader", "tag", tag_items, "tags", problems)
     data.tags = [record for _, record in tags.values()]
+    return tags, tag_items
 
+
+def _load_places(root: Path, data: Data, problems: list[Problem]) -> tuple[dict, list]:
     place_items = _load_list_files(root / "places", "places", schema.check_place, problems)
     places = _check_unique(place_items, "places", "place", problems)
     for display, text, i, record, meta in place_items:
@@ -331,7 +334,10 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
         record["source_urls"] = [s["url"] for s in record["sources"]]
     _check_acyclic(places, "parent", "place", place_items, "places", problems)
     data.places = [record for _, record in places.values()]
+    return places, place_items
 
+
+def _load_organisations(root: Path, data: Data, places: dict, problems: list[Problem]) -> tuple[dict, list]:
     org_items = _load_list_files(root / "organisations", "organisations", schema.check_organisation, problems)
     orgs = _check_unique(org_items, "organisations", "organisation", problems)
     for display, text, i, record, meta in org_items:
@@ -345,19 +351,37 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
             data.sources.setdefault(source["url"], source)
     _check_succession_cycles(orgs, org_items, problems)
     data.organisations = [record for _, record in orgs.values()]
-    _check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
-    if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
-        problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
-                                f"unknown organisation '{data.guide['publisher']}'"))
+    return orgs, org_items
 
+
+def _check_folders(root: Path, problems: list[Problem]) -> None:
+    """A plain file where a folder belongs would read as no data at all; a .yml case as no case."""
     for folder in (CASES_DIR, "tags", "places", "organisations"):
         where = root / folder
-        if where.exists() and not where.is_dir():  # a plain file would read as no data at all
+        if where.exists() and not where.is_dir():
             problems.append(Problem(display_path(where), None, "", f"must be a folder of {folder} files, not a file"))
         elif folder == CASES_DIR and not where.exists():
             problems.append(Problem(display_path(where), None, "", "the folder of case files is missing"))
     for stray in sorted((root / CASES_DIR).glob("*.yml")) if (root / CASES_DIR).is_dir() else []:
         problems.append(Problem(display_path(stray), None, "", "case files must end in .yaml"))
+
+
+def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
+    """Read and check everything but the cases; return it with the problems found."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise InvalidInput([Problem(str(root), None, "", "data directory not found")])
+    data = Data(root=root)
+    _load_guide(root, data, problems)
+    tags, tag_items = _load_tags(root, data, problems)
+    places, place_items = _load_places(root, data, problems)
+    orgs, org_items = _load_organisations(root, data, places, problems)
+    _check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
+    if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
+        problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
+                                f"unknown organisation '{data.guide['publisher']}'"))
+    _check_folders(root, problems)
     for source in data.guide.get("sources", []):
         data.sources.setdefault(source["url"], source)
     for place in data.places:
