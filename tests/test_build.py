@@ -3,6 +3,7 @@ independent parsers (rapper, pyld), byte-identical rebuilds, SHACL, counts that 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -415,17 +416,22 @@ def test_a_build_killed_mid_way_leaves_no_process_and_no_staging_folder(tmp_path
     before = _digest(out)
     proc = subprocess.Popen([sys.executable, "-m", "pcmh_kg", "build", "-q", "--data", str(data), "--out", str(out),
                              "--no-cache"], start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len([p for p in _processes() if p[1] == proc.pid]) < 3:  # the SHACL check and 2 workers
-        assert proc.poll() is None, "the build ended before its workers were seen"
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 10
-    while left := [p for p in _processes() if proc.pid in (p[1], p[2])]:
-        assert time.monotonic() < deadline, f"left behind: {left}"
-        time.sleep(0.05)
+    try:
+        deadline = time.monotonic() + 60
+        while len([p for p in _processes() if p[1] == proc.pid]) < 3:  # the SHACL check and 2 workers
+            assert proc.poll() is None, "the build ended before its workers were seen"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while left := [p for p in _processes() if proc.pid in (p[1], p[2])]:
+            assert time.monotonic() < deadline, f"left behind: {left}"
+            time.sleep(0.05)
+    finally:  # whatever happened, nothing of the build outlives the test
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     assert _digest(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist.tmp-")]  # what the kill left
     build.build(data, out, shacl=False, cache_dir=cache)

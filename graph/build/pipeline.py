@@ -1,12 +1,13 @@
 """From the data directory to dist/: one graph, written as Turtle, N-Triples, JSON-LD and RDF/XML
 with a VoID + DCAT description, all or nothing.
 
-The graph is written as chunks in a fixed order (framework, cases by file name, web sources,
-query catalogue, ontology), so the same input gives byte-identical files. Worker processes read,
-check and serialise runs of case files into segment files; this process checks what needs the
-whole directory and splices the segments into the dumps (in a rebuild, also the unchanged cases'
-bytes from the previous dumps). The new dist/ is written beside the old one and swapped in only
-when complete: a failed build leaves the previous dist/ as it was.
+The graph is written as chunks in a fixed order (CHUNK_ORDER: framework, cases by file name, web
+sources, query catalogue, ontology), so the same input gives byte-identical files. Worker
+processes (workers.py) read, check and serialise runs of case files into segment files; this
+process checks what needs the whole directory and splices the segments into the dumps (in a
+rebuild, also the unchanged cases' bytes from the previous dumps, rebuild.py). The new dist/ is
+written into a staging folder beside the old one and swapped in only when complete (outdir.py):
+a failed or killed build leaves the previous dist/ as it was.
 """
 
 from __future__ import annotations
