@@ -122,3 +122,38 @@ def test_a_fifo_or_folder_named_like_a_case_is_refused_without_blocking(tmp_path
     assert main(["validate", "--no-shacl", "-q", "--data", str(data)]) == 1
     err = capsys.readouterr().err
     assert "pipe.yaml:" in err and "folder.yaml:" in err and "not a regular file" in err
+
+
+LINKS = Path(__file__).parent / "hostile" / "cases"  # a dangling symbolic link and one to itself
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
+def test_a_broken_symlink_among_the_cases_is_an_input_problem(cached, tmp_path, capsys):
+    data, out, cache = tmp_path / "data", tmp_path / "dist", tmp_path / "cache"
+    shutil.copytree(DATA, data)
+    cache_args = ["--cache", str(cache)] if cached else ["--no-cache"]
+    assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for link in LINKS.iterdir():
+        shutil.copy(link, data / "cases" / link.name, follow_symlinks=False)
+    assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 1
+    err = capsys.readouterr().err
+    cases = data / "cases"
+    assert f"{cases / 'dangling.yaml'}: cannot be read: it is a symbolic link to no-such-case.yaml, which does not exist" in err
+    assert f"{cases / 'loop.yaml'}: cannot be read: it is a symbolic link in a loop (to loop.yaml)" in err
+    assert "cannot write" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
+def test_a_plain_file_in_place_of_the_cases_folder_is_refused(cached, tmp_path, capsys):
+    data, out, cache = tmp_path / "data", tmp_path / "dist", tmp_path / "cache"
+    shutil.copytree(DATA, data)
+    cache_args = ["--cache", str(cache)] if cached else ["--no-cache"]
+    assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    shutil.rmtree(data / "cases")
+    (data / "cases").write_text("id: not-a-folder\n")
+    assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 1
+    assert f"{data / 'cases'}: must be a folder of cases files, not a file" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -3,11 +3,17 @@ independent parsers (rapper, pyld), byte-identical rebuilds, SHACL, counts that 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,10 +21,11 @@ import pytest
 import yaml
 from conftest import DATA, ROOT, have
 
+from pcmh_kg.authoring import synthetic
+from pcmh_kg.build import outdir, shapes
 from pcmh_kg.build import pipeline as build
-from pcmh_kg.build import shapes
-from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PCMH, SCHEMA, SCOPES, SKOS, STATUSES
-from pcmh_kg.sinks import registry
+from pcmh_kg.model.vocab import FLAGS, ORGANISATION_TYPES, ORIGINS, PCMH, SCHEMA, SCOPES, SKOS, STATUSES, Minter
+from pcmh_kg.sinks import formats, registry
 from pcmh_kg.sources import loader
 
 SEED_REVIEW = ROOT.parent / "shared" / "seeds" / "001_4809133d56d2be83.txt"
@@ -284,3 +291,162 @@ def test_rebuild_after_a_new_source_equals_a_cold_build(tmp_path):
     build.build(data, tmp_path / "cold", shacl=False, cache_dir=None)
     assert "a-new-source-for-the-cache-test> <http://www.w3.org/2000/01/rdf-schema#label>" in (out / "pcmh-kg.nt").read_text()
     assert _digest(out) == _digest(tmp_path / "cold")
+
+
+def test_the_build_writes_graph_chunks_chunk_for_chunk(real_dist):
+    """The dumps and graph_chunks (the in-memory graph of `validate` and `query`) follow one
+    CHUNK_ORDER; the framework and case offsets in build.json are where those chunks end."""
+    data = loader.load(DATA)
+    nt = (real_dist / "pcmh-kg.nt").read_bytes()
+    chunks = [formats.ntriples(chunk).encode("utf-8") for chunk in build.graph_chunks(data, Minter(None))]
+    assert len(chunks) == len(build.CHUNK_ORDER) - 1 + len(data.cases)
+    pos = 0
+    for i, chunk in enumerate(chunks):
+        assert nt[pos:pos + len(chunk)] == chunk, f"chunk {i} differs"
+        pos += len(chunk)
+    assert pos == len(nt)
+    parts = json.loads((real_dist / "build.json").read_text())["nt_parts"]
+    assert parts["framework_end"] == len(chunks[0])
+    assert parts["cases_end"] == sum(map(len, chunks[:1 + len(data.cases)]))
+
+
+def test_rebuild_sees_an_edit_of_the_same_size_with_the_mtime_put_back(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    build.build(data, out, shacl=False, cache_dir=cache)
+    case = sorted((data / "cases").glob("*.yaml"))[5]
+    st = case.stat()
+    text = case.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M).group(1)
+    edited = "Z" * len(title.encode("utf-8"))
+    case.write_text(text.replace(f"title: {title}", f"title: {edited}", 1), encoding="utf-8")
+    os.utime(case, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert case.stat().st_size == st.st_size and case.stat().st_mtime_ns == st.st_mtime_ns
+    said = []
+    build.build(data, out, shacl=False, cache_dir=cache, log=said.append)
+    assert f"  {len(list((data / 'cases').glob('*.yaml'))) - 1} unchanged case files reused, 1 to read" in said
+    build.build(data, tmp_path / "cold", shacl=False, cache_dir=None)
+    assert edited in (out / "pcmh-kg.nt").read_text()
+    assert _digest(out) == _digest(tmp_path / "cold")
+
+
+def test_a_killed_builds_staging_folder_is_removed_but_a_running_ones_is_not(tmp_path):
+    out = tmp_path / "dist"
+    dead, running = tmp_path / ".dist.tmp-killed", tmp_path / ".dist.tmp-running"
+    for folder in (dead, running):
+        folder.mkdir()
+        (folder / "pcmh-kg.nt").write_text("half written\n")
+    fd = os.open(running, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as the build holds its own
+        build.build(DATA, out, shacl=False)
+        assert not dead.exists() and running.exists()
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.tmp-running", "dist"]
+
+
+def test_the_output_folder_is_never_missing_during_the_swap(tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    build.build(DATA, out, shacl=False)
+    seen = []
+    for name in ("rename", "replace"):
+        real = getattr(os, name)
+
+        def spy(src, dst, *args, _real=real, **kwargs):
+            _real(src, dst, *args, **kwargs)
+            seen.append(out.exists())
+        monkeypatch.setattr(os, name, spy)
+    build.build(DATA, out, shacl=False)
+    monkeypatch.undo()
+    assert all(seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+KILLED_BETWEEN_RENAMES = """
+import os, signal, sys
+from pathlib import Path
+from pcmh_kg.build import outdir, pipeline
+outdir.renameat2 = lambda *args: False  # a system without it: the swap takes two renames
+real = os.rename
+def rename(src, dst):
+    if Path(src).name.startswith(".dist.tmp-"):  # the second one
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(src, dst)
+os.rename = rename
+pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]), shacl=False)
+"""
+
+
+def test_a_kill_between_the_two_renames_of_the_fallback_swap_is_undone_next_run(tmp_path):
+    out = tmp_path / "dist"
+    build.build(DATA, out, shacl=False)
+    before = _digest(out)
+    run = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_RENAMES, str(DATA), str(out)])
+    assert run.returncode == -signal.SIGKILL
+    assert not out.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist.old-")]
+    outdir.recover(out)
+    assert _digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def _processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every live process (zombies are dead already)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        state, ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+        if state != "Z":
+            found.append((int(entry.name), int(ppid), int(pgrp)))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="children die with the build on Linux; workers start with 2 cores or more")
+def test_a_build_killed_mid_way_leaves_no_process_and_no_staging_folder(tmp_path):
+    data = synthetic.generate(tmp_path / "synthetic", 400, framework=DATA)
+    out, cache = tmp_path / "dist", tmp_path / "cache"
+    build.build(data, out, shacl=False, cache_dir=cache)
+    before = _digest(out)
+    proc = subprocess.Popen([sys.executable, "-m", "pcmh_kg", "build", "-q", "--data", str(data), "--out", str(out),
+                             "--no-cache"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len([p for p in _processes() if p[1] == proc.pid]) < 3:  # the SHACL check and 2 workers
+            assert proc.poll() is None, "the build ended before its workers were seen"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while left := [p for p in _processes() if proc.pid in (p[1], p[2])]:
+            assert time.monotonic() < deadline, f"left behind: {left}"
+            time.sleep(0.05)
+    finally:  # whatever happened, nothing of the build outlives the test
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert _digest(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist.tmp-")]  # what the kill left
+    build.build(data, out, shacl=False, cache_dir=cache)
+    assert _digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "dist", "synthetic"]
+
+
+@pytest.mark.parametrize("kind", ["file", "symlink"])
+def test_an_output_that_is_not_a_folder_is_replaced_without_leftovers(kind, tmp_path):
+    out = tmp_path / "dist"
+    if kind == "file":
+        out.write_text("not a folder\n")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        out.symlink_to(tmp_path / "elsewhere")
+    build.build(DATA, out, shacl=False)
+    assert out.is_dir() and not out.is_symlink() and (out / "pcmh-kg.nt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist.")] == []

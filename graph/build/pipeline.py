@@ -1,23 +1,20 @@
 """From the data directory to dist/: one graph, written as Turtle, N-Triples, JSON-LD and RDF/XML
 with a VoID + DCAT description, all or nothing.
 
-The graph is written as chunks in a fixed order (framework, cases by file name, web sources,
-query catalogue, ontology), so the same input gives byte-identical files. Worker processes read,
-check and serialise runs of case files into segment files; this process checks what needs the
-whole directory and splices the segments into the dumps (in a rebuild, also the unchanged cases'
-bytes from the previous dumps). The new dist/ is written beside the old one and swapped in only
-when complete: a failed build leaves the previous dist/ as it was.
+The graph is written as chunks in a fixed order (CHUNK_ORDER: framework, cases by file name, web
+sources, query catalogue, ontology), so the same input gives byte-identical files. Worker
+processes (workers.py) read, check and serialise runs of case files into segment files; this
+process checks what needs the whole directory and splices the segments into the dumps (in a
+rebuild, also the unchanged cases' bytes from the previous dumps, rebuild.py). The new dist/ is
+written into a staging folder beside the old one and swapped in only when complete (outdir.py):
+a failed or killed build leaves the previous dist/ as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import marshal
-import os
-import platform
 import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pcmh_kg import resources
-from pcmh_kg.build import fragments, shapes, violations
+from pcmh_kg.build import fragments, outdir, rebuild, shapes, violations, workers
 from pcmh_kg.model.problems import InvalidInput
 from pcmh_kg.model.vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDFS, VOID, XSD, Minter
 from pcmh_kg.sinks import formats, jsonld, registry
@@ -34,6 +31,9 @@ from pcmh_kg.sources import loader, yamlio
 from pcmh_kg.triples import emit
 from pcmh_kg.triples.emit import Lines, integer, iri, text, typed
 
+CHUNK_ORDER = ("framework", "cases", "sources", "catalogue", "ontology")
+"""The graph's chunks in the order the dumps hold them, for the build and graph_chunks alike: the
+SHACL check in parts relies on the framework coming first and the cases next (graph/build/shapes.py)."""
 OWNED = set(registry.DUMP_FILES.values()) | {"context.jsonld", "void.ttl", "ontology.ttl", "shapes.ttl", "build.json"}
 
 
@@ -60,9 +60,15 @@ def catalogue_triples(m: Minter) -> list[tuple]:
 
 
 def graph_chunks(data: loader.Data, m: Minter) -> list[list[tuple]]:
-    """The whole graph as chunks of triples, in the order the build writes them."""
-    return [emit.framework_triples(data, m), *data.case_triples, emit.source_triples(data.sources.values()),
-            catalogue_triples(m), ontology_triples()]
+    """The whole graph as chunks of triples, in the order the build writes them (CHUNK_ORDER)."""
+    made = {
+        "framework": lambda: [emit.framework_triples(data, m)],
+        "cases": lambda: data.case_triples,
+        "sources": lambda: [emit.source_triples(data.sources.values())],
+        "catalogue": lambda: [catalogue_triples(m)],
+        "ontology": lambda: [ontology_triples()],
+    }
+    return [chunk for step in CHUNK_ORDER for chunk in made[step]()]
 
 
 def graph_ntriples(data: loader.Data, m: Minter) -> bytes:
@@ -137,129 +143,159 @@ def build(data_dir: Path, out: Path, *, base: str | None = None, profile: str = 
     Minter(base)  # a bad base IRI is refused before any process starts
     check = shapes.ShapesCheck() if profile == "public" and shacl else None
     paths = loader.case_paths(data_dir)
-    workers = loader.Workers(len(paths))
+    pool = workers.Workers(len(paths))
     try:
         with yamlio.paused_gc():  # 100k slim case records, none cyclic: collection passes are waste
-            return _build(check, workers, paths, Path(data_dir), Path(out), base=base, profile=profile,
-                          cache_dir=cache_dir, say=log or (lambda msg: None))
+            run = _Build(check, pool, paths, Path(data_dir), Path(out), base=base, profile=profile,
+                         say=log or (lambda msg: None))
+            return run.run(cache_dir)
     finally:
-        workers.close()
+        pool.close()
         if check is not None:
             check.cancel()
 
 
-def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base, profile, cache_dir, say) -> BuildResult:
-    m = Minter(base)
-    timings = {}
-    t0 = time.perf_counter()
-    say("reading and validating data ...")
-    fw, problems = loader.load_framework(data_dir)
-    data = fw.data
-    index = RebuildIndex(cache_dir, data_dir, out, m.base, profile)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    writer = fragments.DumpWriter(tmp)
-    segments = fragments.Segments(tmp / ".segments")
-    old = index.open_previous()
-    try:
-        if not problems:
-            writer.add(fragments.make(emit.framework_triples(data, m)))
-            framework_end = writer.pos["nt"]
-            if check is not None:
-                check.open(tmp / fragments.FILES["nt"], framework_end, m.case(""))
-        fresh: dict = {}
+class _Build:
+    """One build: the chunks written in CHUNK_ORDER into a staging folder (a method per chunk),
+    the files that describe them, the shapes' verdict, then the swap into place."""
+
+    def __init__(self, check, pool: workers.Workers, paths: list[Path], data_dir: Path, out: Path, *,
+                 base, profile: str, say):
+        self.check, self.pool, self.paths, self.data_dir, self.out = check, pool, paths, data_dir, out
+        self.m, self.profile, self.say = Minter(base), profile, say
+        self.timings: dict = {}
+        self.t0 = time.perf_counter()
+        self.marks: dict = {}  # where the framework and the cases end in the N-Triples dump
+        self.fresh: dict[str, rebuild.Entry] = {}  # this build's index entries
+        self.old = None
+
+    def run(self, cache_dir: Path | None) -> BuildResult:
+        self.say("reading and validating data ...")
+        self.fw, self.problems = loader.load_framework(self.data_dir)
+        self.index = rebuild.RebuildIndex(cache_dir, self.data_dir, self.out, self.m.base, self.profile)
+        with outdir.Staging(self.out) as stage:
+            self.tmp = stage.path
+            self.writer = fragments.DumpWriter(self.tmp)
+            self.segments = fragments.Segments(self.tmp / ".segments")
+            try:
+                self.old = self.index.open_previous()
+                self.sources = SourceChunks(self.pool, self.fw.data.sources.values(),
+                                            self.index.sources if self.old else None)
+                for step in CHUNK_ORDER:
+                    getattr(self, f"_write_{step}")()
+                sizes = self._finish_dumps()
+                result = self._describe(sizes)
+            finally:
+                self.writer.abort()
+                self.segments.close()
+                self.index.close_previous(self.old)
+            _keep_unowned(self.out, self.tmp)
+            stage.swap_in()
+        self.index.save(self.fresh, sizes, self.source_chunk)
+        self.timings["total"] = time.perf_counter() - self.t0
+        return result
+
+    def _write_framework(self) -> None:
+        if self.problems:
+            return  # the cases are still checked, so that every problem is listed
+        self.writer.add(fragments.make(emit.framework_triples(self.fw.data, self.m)))
+        self.marks["framework_end"] = self.writer.pos["nt"]
+        if self.check is not None:
+            self.check.open(self.tmp / fragments.FILES["nt"], self.marks["framework_end"], self.m.case(""))
+
+    def _unchanged(self) -> dict[Path, rebuild.Entry]:
+        if not self.old:
+            return {}
+        found = ((path, self.index.unchanged(path)) for path in self.paths)
+        return {path: entry for path, entry in found if entry is not None}
+
+    def _write_cases(self) -> None:
+        """Each case checked against the framework and copied into the dumps, from the previous
+        dumps if unchanged, else from the segment its worker wrote; after the first problem,
+        only checked."""
+        reused = self._unchanged()
+        todo = [path for path in self.paths if path not in reused]
+        self.say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
+        pool = self.pool.get() if len(todo) >= workers.PARALLEL_THRESHOLD else None
+        made = workers.iter_cases(todo, self.m.base, self.profile, segments=self.segments.folder, pool=pool,
+                                  progress=lambda n, total: self.say(f"  cases {n}/{total}"))
         shared_stats: dict = {}
-        sources = SourceChunks(workers, data.sources.values(), index.sources if old else None)
-        todo, reused = paths, {}
-        if old:
-            todo = []
-            for path in paths:
-                st = path.stat()
-                hit = index.lookup(path, st)
-                if hit is None:
-                    todo.append(path)
-                else:
-                    reused[path] = (*hit, (st.st_mtime_ns, st.st_size))
-        say(f"  {len(reused)} unchanged case files reused, {len(todo)} to read")
-        pool = workers.get() if len(todo) >= loader.PARALLEL_THRESHOLD else None
-        made = loader.iter_cases(todo, m.base, profile, segments=segments.folder, pool=pool,
-                                 progress=lambda n, total: say(f"  cases {n}/{total}"))
-        for path in paths:
-            if path in reused:
-                case, where, stats, stamp = reused[path]
-                source, found = old, []
+        for path in self.paths:
+            entry = reused.get(path)
+            if entry is None:
+                result = next(made)
+                assert result.path == path
+                if result.problems:
+                    self.problems.extend(result.problems)
+                    continue
+                run, placed = result.placed.run, result.placed
+                entry = rebuild.Entry(placed.stamp, result.case, placed.where, _shared(placed.stats, shared_stats))
             else:
-                got, case, payload, found = next(made)
-                assert got == path
-            if found:
-                problems.extend(found)
-                continue
-            problems.extend(fw.case_problems(path, case))
-            sources.add(fw.add_case(case))
-            if problems:
+                run = None  # its bytes are in the previous dumps
+            self.problems.extend(self.fw.case_problems(path, entry.case))
+            self.sources.add(self.fw.add_case(entry.case))
+            if self.problems:
                 continue  # keep checking, stop writing
-            if path not in reused:
-                seq, where, stats, stamp = payload
-                source = segments.open(seq, writer)
-                stats = _shared(stats, shared_stats)
-            where = writer.copy(source, where, stats)
-            if check is not None:
-                check.feed(writer.pos["nt"])  # written up to there (copies are flushed run by run)
-            fresh[str(path)] = (*stamp, case, where, stats)
-        if problems:
-            raise InvalidInput(problems)
-        timings["load_validate_serialise"] = time.perf_counter() - t0
+            source = self.old if run is None else self.segments.open(run, self.writer)
+            self.fresh[str(path)] = entry._replace(where=self.writer.copy(source, entry.where, entry.stats))
+            if self.check is not None:
+                self.check.feed(self.writer.pos["nt"])  # written up to there (copies are flushed run by run)
+        if self.problems:
+            raise InvalidInput(self.problems)
+        self.timings["load_validate_serialise"] = time.perf_counter() - self.t0
+        self.t1 = time.perf_counter()
+        self.say(f"writing dumps ({len(self.fw.data.cases)} cases) ...")
+        self.writer.flush()
+        self.marks["cases_end"] = self.writer.pos["nt"]
 
-        t1 = time.perf_counter()
-        say(f"writing dumps ({len(data.cases)} cases) ...")
-        writer.flush()
-        cases_end = writer.pos["nt"]
-        source_chunk = sources.write(writer, old)
-        for chunk in (catalogue_triples(m), ontology_triples()):
-            writer.add(fragments.make(chunk))
-        sizes = writer.close()
-        if check is not None:
-            check.finish(cases_end, sizes[fragments.FILES["nt"]])  # checks the rest while we write the rest
-        segments.close()
-        stats = writer.stats
-        counts = Counter(dict(stats.types))
-        (tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
-        (tmp / "void.ttl").write_bytes(formats.turtle_document(void_triples(m, data, stats, sizes)))
-        shutil.copyfile(resources.ontology_dir() / "pcmh.ttl", tmp / "ontology.ttl")
-        shutil.copyfile(resources.ontology_dir() / "shapes.ttl", tmp / "shapes.ttl")
-        timings["write"] = time.perf_counter() - t1
+    def _write_sources(self) -> None:
+        self.source_chunk = self.sources.write(self.writer, self.old)
 
-        shacl_report = "skipped" if profile == "public" else "skipped (full profile)"
-        if check is not None:
+    def _write_catalogue(self) -> None:
+        self.writer.add(fragments.make(catalogue_triples(self.m)))
+
+    def _write_ontology(self) -> None:
+        self.writer.add(fragments.make(ontology_triples()))
+
+    def _finish_dumps(self) -> dict:
+        """Close the dumps (the shapes check takes the rest from there) and write the files that
+        go with them; returns the dumps' sizes."""
+        sizes = self.writer.close()
+        if self.check is not None:
+            self.check.finish(self.marks["cases_end"], sizes[fragments.FILES["nt"]])  # checks while we write
+        self.segments.close()
+        (self.tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
+        (self.tmp / "void.ttl").write_bytes(formats.turtle_document(void_triples(self.m, self.fw.data,
+                                                                                 self.writer.stats, sizes)))
+        shutil.copyfile(resources.ontology_dir() / "pcmh.ttl", self.tmp / "ontology.ttl")
+        shutil.copyfile(resources.ontology_dir() / "shapes.ttl", self.tmp / "shapes.ttl")
+        self.timings["write"] = time.perf_counter() - self.t1
+        return sizes
+
+    def _describe(self, sizes: dict) -> BuildResult:
+        """Wait for the shapes' verdict (raising on violations), then write build.json."""
+        shacl_report = "skipped" if self.profile == "public" else "skipped (full profile)"
+        if self.check is not None:
             t2 = time.perf_counter()
-            say("checking SHACL shapes ...")
-            results = check.results()
-            timings["shacl_wait"] = time.perf_counter() - t2
+            self.say("checking SHACL shapes ...")
+            results = self.check.results()
+            self.timings["shacl_wait"] = time.perf_counter() - t2
             if results:
-                raise InvalidInput(violations.problems(results, data_dir, m))
+                raise InvalidInput(violations.problems(results, self.data_dir, self.m))
             shacl_report = "conforms"
+        stats = self.writer.stats
+        counts = Counter(dict(stats.types))
         summary = {
-            "base": m.base,
-            "profile": profile,
+            "base": self.m.base,
+            "profile": self.profile,
             "triples": stats.triples,
-            "cases": len(data.cases),
+            "cases": len(self.fw.data.cases),
             "classes": dict(sorted(counts.items())),
             "shacl": shacl_report,
-            "nt_parts": {"framework_end": framework_end, "cases_end": cases_end, "bytes": sizes[fragments.FILES["nt"]]},
+            "nt_parts": {**self.marks, "bytes": sizes[fragments.FILES["nt"]]},
         }
-        (tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-        index.close_previous(old)
-        old = None
-        _swap(tmp, out)
-    except BaseException:
-        writer.abort()
-        segments.close()
-        index.close_previous(old)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    index.save(fresh, sizes, source_chunk)
-    timings["total"] = time.perf_counter() - t0
-    return BuildResult(out, stats.triples, counts, len(data.cases), timings, shacl_report)
+        (self.tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        return BuildResult(self.out, stats.triples, counts, len(self.fw.data.cases), self.timings, shacl_report)
 
 
 class SourceChunks:
@@ -336,92 +372,13 @@ def _shared(stats, shared: dict):
     return canonical
 
 
-class RebuildIndex:
-    """Where each case's bytes sit in the previous dumps, so a rebuild copies unchanged cases.
-
-    The previous dist/ is the cache: the index (in the cache folder) records, per case file, its
-    mtime and size, its validated record, the offsets of its fragment in each dump file and its
-    statistics; it is used only if the dumps are exactly those it describes and the code, base,
-    profile and data folder are the same."""
-
-    def __init__(self, cache_dir: Path | None, data_dir: Path, out: Path, base: str, profile: str):
-        self.path = Path(cache_dir) / f"rebuild-{profile}.marshal" if cache_dir else None
-        self.out = out
-        self.key = (loader.code_fingerprint(), platform.python_version(), str(Path(data_dir).resolve()),
-                    str(out.resolve()), base, profile)
-        self.entries: dict = {}
-        self.sources = None
-
-    def open_previous(self):
-        if not self.path or not self.path.exists():
-            return None
-        try:
-            with open(self.path, "rb") as fh, yamlio.paused_gc():
-                stored = marshal.loads(fh.read())  # marshal.load(fh) reads in small pieces: 20x slower
-            if stored.get("key") != self.key:
-                return None
-            for name, size in stored["sizes"].items():
-                if (self.out / name).stat().st_size != size:
-                    return None
-            shapes: dict = {}  # one Stats object per shape, as in the build that saved the index
-            self.entries = {}
-            for path, (mtime, size, case, where, key) in stored["entries"].items():
-                stats = shapes.get(key) or shapes.setdefault(key, _stats_of(key))
-                self.entries[path] = (mtime, size, case, where, stats)
-            digest, placed = stored["sources"]
-            self.sources = (digest, [(where, _stats_of(key)) for where, key in placed])
-            return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
-        except Exception:  # a damaged or stale cache is only a slower build
-            self.entries = {}
-            return None
-
-    def lookup(self, path: Path, st) -> tuple | None:
-        hit = self.entries.get(str(path))
-        if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
-            return hit[2], hit[3], hit[4]
-        return None
-
-    @staticmethod
-    def close_previous(files) -> None:
-        for fh in (files or {}).values():
-            fh.close()
-
-    def save(self, entries: dict, sizes: dict, sources: tuple) -> None:
-        """marshal, not pickle: 3x faster for these plain records (100k of them), and the key
-        holds the Python version, whose marshal format it is."""
-        if not self.path:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys: dict = {}  # marshal writes a shared key once
-        plain = {path: (mtime, size, case, where, keys.setdefault(id(stats), stats.key()))
-                 for path, (mtime, size, case, where, stats) in entries.items()}
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            digest, placed = sources
-            fh.write(marshal.dumps({
-                "key": self.key, "sizes": sizes, "entries": plain,
-                "sources": (digest, [(where, stats.key()) for where, stats in placed])}))
-        os.replace(tmp, self.path)
-
-
-def _stats_of(key: tuple) -> fragments.Stats:
-    triples, subjects, types, predicates = key
-    return fragments.Stats(triples, subjects, Counter(dict(types)), frozenset(predicates))
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Replace `out` by `new`, keeping files in `out` that the build does not own (explorer.html)."""
-    if out.exists():
-        for item in out.iterdir():
-            if item.name not in OWNED and not (new / item.name).exists():
-                if item.is_dir():
-                    shutil.copytree(item, new / item.name)
-                else:
-                    shutil.copy2(item, new / item.name)
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(new, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, out)
-    os.chmod(out, 0o755)
+def _keep_unowned(out: Path, new: Path) -> None:
+    """Files in `out` that the build does not own (explorer.html) move on into the new output."""
+    if not out.is_dir():
+        return
+    for item in out.iterdir():
+        if item.name not in OWNED and not (new / item.name).exists():
+            if item.is_dir():
+                shutil.copytree(item, new / item.name)
+            else:
+                shutil.copy2(item, new / item.name)

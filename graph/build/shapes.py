@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pcmh_kg import resources
+from pcmh_kg.build import children
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -249,13 +250,14 @@ class ShapesCheck:
 
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe(duplex=True)
-        self._proc = ctx.Process(target=self._run, args=(child,), daemon=True)
+        self._proc = ctx.Process(target=self._run, args=(child, os.getpid()), daemon=True)
         self._proc.start()
         child.close()
         self._sent = 0
 
     @staticmethod
-    def _run(conn) -> None:
+    def _run(conn, parent: int) -> None:
+        children.die_with_parent(parent)
         try:
             prepare()
             _ontology_ntriples()

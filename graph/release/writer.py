@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pyoxigraph as ox
 
 from pcmh_kg import resources
-from pcmh_kg.build import fragments
+from pcmh_kg.build import fragments, outdir
 from pcmh_kg.build import pipeline as build
 from pcmh_kg.model.vocab import DCAT, DCTERMS, OWL, PROV, RDF, VOID, XSD, Minter
 from pcmh_kg.query import catalogue, examples
@@ -53,20 +52,15 @@ def cut(version: str, data_dir: Path, releases: Path, *, out: Path | None = None
     if done and versions.key(version) <= versions.key(done[-1]):
         raise ReleaseError(f"{version} does not come after the newest release in {releases}, {done[-1]}")
     previous = done[-1] if done else None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with outdir.Staging(out) as stage:
         say(f"building {data_dir} (public profile, shapes checked) ...")
-        built = build.build(Path(data_dir), tmp / "build", base=base, profile="public", shacl=True,
+        built = build.build(Path(data_dir), stage.path / "build", base=base, profile="public", shacl=True,
                             cache_dir=None, log=log)
-        folder = tmp / "release"
+        folder = stage.path / "release"
         folder.mkdir()
         say(f"writing release {version} ...")
         write(built.out, folder, m, issued, previous, releases)
-        os.rename(folder, out)  # atomic; fails rather than merge if `out` appeared meanwhile
-        os.chmod(out, 0o755)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        stage.place(folder)  # atomic; fails rather than merge if `out` appeared meanwhile
     return out
 
 

@@ -1,32 +1,21 @@
 """Reading the data directory into validated records, with every problem found at once.
 
-Case files are independent, so they are parsed, checked and turned into triples (for the build,
-into every dump format) in worker processes when there are many; a rebuild re-reads only the
-files that changed (graph/build.py). What needs the whole picture (unknown or duplicate ids,
-dangling references, cycles in hierarchies) is checked afterwards, here.
+Each case file is checked on its own (case_record), in worker processes when there are many
+(graph/build/workers.py); what needs the whole picture (unknown or duplicate ids, dangling
+references, cycles in hierarchies) is checked here, in one process.
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import multiprocessing
 import os
-from collections import deque
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from pcmh_kg.build import fragments
 from pcmh_kg.model.problems import InvalidInput, Problem, field_name
 from pcmh_kg.model.vocab import Minter
 from pcmh_kg.sources import schema, yamlio
 from pcmh_kg.sources.schema import Checker
-from pcmh_kg.triples import emit
 
-PARALLEL_THRESHOLD = 256  # below this, starting workers costs more than it saves
-RUN = 200  # consecutive case files per worker task
-IN_FLIGHT = 16  # runs handed to the workers ahead of the consumer
 CASES_DIR = "cases"
 
 
@@ -71,75 +60,18 @@ def _read(path: Path, problems: list[Problem]):
 
 # ---------------------------------------------------------------------------------------- cases
 
-def process_case_file(path_str: str, base: str, profile: str):
-    """One case file -> (case, triples, problems). Pure; safe in a worker process."""
-    path = Path(path_str)
+def case_record(path: Path, raw: bytes) -> tuple[dict | None, list[Problem]]:
+    """One case file's bytes -> (its validated record, []) or (None, its problems). Pure, so that
+    worker processes can call it (graph/build/workers.py)."""
     display = display_path(path)
     try:
-        text, raw = yamlio.read_file(path, display)
+        text, value = yamlio.parse_bytes(raw, display)
     except yamlio.ProblemError as exc:
-        return None, None, [exc.problem]
-    case, found = schema.check_case(raw, expected_id=path.stem)
+        return None, [exc.problem]
+    case, found = schema.check_case(value, expected_id=path.stem)
     if found:
-        return None, None, _located(display, text, found)
-    return case, emit.case_triples(case, Minter(base), profile), []
-
-
-def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segments: str | None):
-    """Worker: a run of consecutive case files -> [(case, payload, problems)], in order.
-
-    Without `segments` the payload is the case's triples. With it, the run is serialised in
-    every dump format into segment files of its own (numbered by the run) in that folder, the
-    payload is (run number, where the case sits in them, its statistics, the file's mtime and
-    size as read), and the case is cut down to what the whole-directory checks need: 100k cases
-    never pass through one process."""
-    seq, path_strs = task
-    if segments is None:
-        return [process_case_file(p, base, profile) for p in path_strs]
-    out = []
-    shared: dict = {}  # cases of one shape share one Stats object, sent once per run
-    writer = fragments.DumpWriter(Path(segments), fragments.segment_names(seq), envelope=False)
-    try:
-        for p in path_strs:
-            try:
-                st = os.stat(p)
-                stamp = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                stamp = (0, -1)  # the read below reports it; if it reads after all, never reused
-            case, triples, found = process_case_file(p, base, profile)
-            if found:
-                out.append((None, None, found))
-                continue
-            fragment = fragments.make(triples)
-            where = writer.add(fragment)
-            stats = shared.setdefault(fragment.stats.key(), fragment.stats)
-            out.append((slim(case), (seq, where, stats, stamp), []))
-    finally:
-        writer.close()
-    return out
-
-
-def slim(case: dict) -> dict:
-    """The parts of a case that whole-directory checks and the sources list need."""
-    return {
-        "id": case["id"],
-        "place": case["place"],
-        "organisations": case["organisations"],
-        "contact": {"organisation": case["contact"]["organisation"]},
-        "tags": case["tags"],
-        "lessons": [{"lesson": link["lesson"]} for link in case["lessons"]],
-        "sources": case["sources"],
-    }
-
-
-def code_fingerprint() -> str:
-    """Changes whenever the code that turns a case file into triples changes."""
-    graph = Path(__file__).parent.parent
-    h = hashlib.sha256()
-    for name in ("triples/emit.py", "sources/schema.py", "sources/yamlio.py", "model/vocab.py", "sources/loader.py",
-                 "build/fragments.py", "sinks/jsonld.py", "sinks/formats.py"):
-        h.update((graph / name).read_bytes())
-    return h.hexdigest()[:16]
+        return None, _located(display, text, found)
+    return case, []
 
 
 def case_paths(root: Path) -> list[Path]:
@@ -151,78 +83,49 @@ def case_paths(root: Path) -> list[Path]:
         return [folder / name for name in sorted(e.name for e in entries if e.name.endswith(".yaml"))]
 
 
-def start_workers(n_cases: int):
-    """Worker processes for reading `n_cases` case files, or None when one process is faster.
-
-    They are forked so that they start at once with the code loaded, and early, while this
-    process is small: a fork of a process holding 100k cases would share (and count) its pages.
-    No garbage collection in them: a case makes no reference cycles, and a pass over the heap
-    inherited from this process would copy its pages (copy-on-write)."""
-    if n_cases < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        return None
-    return multiprocessing.get_context("fork").Pool(processes=min(os.cpu_count() or 2, 4), initializer=gc.disable)
-
-
-class Workers:
-    """The build's worker pool, started on first use (a rebuild that reuses nearly everything
-    never starts it)."""
-
-    def __init__(self, n_cases: int):
-        self.n_cases = n_cases
-        self._pool = None
-
-    def get(self):
-        if self._pool is None:
-            self._pool = start_workers(self.n_cases)
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-
-
-def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None,
-               pool=None):
-    """(path, case, payload, problems) for each path, in order; in worker processes when many
-    (the given pool, else a pool of its own). See process_case_run for the payload."""
-    if pool is None and len(paths) >= PARALLEL_THRESHOLD:
-        own = start_workers(len(paths))
-        if own is not None:
-            with own:
-                yield from iter_cases(paths, base, profile, segments=segments, progress=progress, pool=own)
-            return
-    job = partial(process_case_run, base=base, profile=profile, segments=str(segments) if segments else None)
-    runs = [(seq, [str(p) for p in paths[i:i + RUN]]) for seq, i in enumerate(range(0, len(paths), RUN))]
-    done = 0
-
-    def emit_run(seq, results):
-        nonlocal done
-        for path, res in zip(paths[seq * RUN:(seq + 1) * RUN], results):
-            yield (path, *res)
-        before, done = done, done + len(results)
-        if progress and before // 5000 != done // 5000:
-            progress(done, len(paths))
-
-    if pool is not None and len(paths) >= PARALLEL_THRESHOLD:
-        # a bounded number of runs in flight: the workers never wait, and finished runs
-        # waiting for the consumer (their segments on disk) stay bounded at 100k cases
-        running = deque()
-        for seq in range(len(runs)):
-            running.append((seq, pool.apply_async(job, (runs[seq],))))
-            if len(running) >= IN_FLIGHT:
-                seq_done, result = running.popleft()
-                yield from emit_run(seq_done, result.get())
-        while running:
-            seq_done, result = running.popleft()
-            yield from emit_run(seq_done, result.get())
-    else:
-        with yamlio.paused_gc():
-            for run in runs:
-                yield from emit_run(run[0], job(run))
-
-
 # ------------------------------------------------------------------------------------ framework
+
+def _guide_lists(m: dict, c: Checker, data: Data) -> None:
+    """The guide's topics, themes and lessons, each numbered once, every lesson in a known theme
+    and every theme with a lesson."""
+    for key, target in (("topics", data.topics), ("themes", data.themes)):
+        items = m.get(key) or []
+        if not isinstance(items, list):
+            c.err((key,), "must be a list")
+            continue
+        for i, item in enumerate(items):
+            im = c.mapping(item, (key, i), {"id", "number", "title"}, {"id", "number", "title"})
+            if im is not None:
+                target.append({
+                    "id": c.slug(im.get("id"), (key, i, "id")),
+                    "number": c.integer(im.get("number"), (key, i, "number"), 1, 99),
+                    "title": c.text(im.get("title"), (key, i, "title"), one_line=True),
+                })
+    items = m.get("lessons") or []
+    if not isinstance(items, list):
+        c.err(("lessons",), "must be a list")
+        items = []
+    for i, item in enumerate(items):
+        im = c.mapping(item, ("lessons", i), {"number", "theme", "title"}, {"number", "theme", "title"})
+        if im is not None:
+            data.lessons.append({
+                "number": c.integer(im.get("number"), ("lessons", i, "number"), 1, 99),
+                "theme": c.slug(im.get("theme"), ("lessons", i, "theme")),
+                "title": c.text(im.get("title"), ("lessons", i, "title"), one_line=True),
+            })
+    theme_ids = {t["id"] for t in data.themes}
+    for key, items in (("topics", data.topics), ("themes", data.themes), ("lessons", data.lessons)):
+        seen_numbers = set()
+        for i, item in enumerate(items):
+            if item["number"] in seen_numbers:
+                c.err((key, i, "number"), f"number {item['number']} is used twice")
+            seen_numbers.add(item["number"])
+            if key == "lessons" and item["theme"] and item["theme"] not in theme_ids:
+                c.err((key, i, "theme"), f"unknown theme '{item['theme']}'")
+    for i, theme in enumerate(data.themes):
+        if not any(lesson["theme"] == theme["id"] for lesson in data.lessons):
+            c.err(("themes", i), f"theme '{theme['id']}' has no lesson")
+
 
 def _load_guide(root: Path, data: Data, problems: list[Problem]) -> None:
     path = root / "guide.yaml"
@@ -254,43 +157,7 @@ def _load_guide(root: Path, data: Data, problems: list[Problem]) -> None:
                 "summary": c.text(g.get("summary"), ("guide", "summary")),
                 "sources": c.sources(g.get("sources"), ("guide", "sources")),
             }
-        for key, target in (("topics", data.topics), ("themes", data.themes)):
-            items = m.get(key) or []
-            if not isinstance(items, list):
-                c.err((key,), "must be a list")
-                continue
-            for i, item in enumerate(items):
-                im = c.mapping(item, (key, i), {"id", "number", "title"}, {"id", "number", "title"})
-                if im is not None:
-                    target.append({
-                        "id": c.slug(im.get("id"), (key, i, "id")),
-                        "number": c.integer(im.get("number"), (key, i, "number"), 1, 99),
-                        "title": c.text(im.get("title"), (key, i, "title"), one_line=True),
-                    })
-        items = m.get("lessons") or []
-        if not isinstance(items, list):
-            c.err(("lessons",), "must be a list")
-            items = []
-        for i, item in enumerate(items):
-            im = c.mapping(item, ("lessons", i), {"number", "theme", "title"}, {"number", "theme", "title"})
-            if im is not None:
-                data.lessons.append({
-                    "number": c.integer(im.get("number"), ("lessons", i, "number"), 1, 99),
-                    "theme": c.slug(im.get("theme"), ("lessons", i, "theme")),
-                    "title": c.text(im.get("title"), ("lessons", i, "title"), one_line=True),
-                })
-        theme_ids = {t["id"] for t in data.themes}
-        for key, items in (("topics", data.topics), ("themes", data.themes), ("lessons", data.lessons)):
-            seen_numbers = set()
-            for i, item in enumerate(items):
-                if item["number"] in seen_numbers:
-                    c.err((key, i, "number"), f"number {item['number']} is used twice")
-                seen_numbers.add(item["number"])
-                if key == "lessons" and item["theme"] and item["theme"] not in theme_ids:
-                    c.err((key, i, "theme"), f"unknown theme '{item['theme']}'")
-        for i, theme in enumerate(data.themes):
-            if not any(lesson["theme"] == theme["id"] for lesson in data.lessons):
-                c.err(("themes", i), f"theme '{theme['id']}' has no lesson")
+        _guide_lists(m, c, data)
     problems.extend(_located(display, text, c.problems))
     data.topics.sort(key=lambda t: t["number"] or 0)
     data.themes.sort(key=lambda t: t["number"] or 0)
@@ -430,14 +297,8 @@ class Framework:
         return new
 
 
-def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
-    """Read and check everything but the cases; return it with the problems found."""
-    root = Path(root)
-    problems: list[Problem] = []
-    if not root.is_dir():
-        raise InvalidInput([Problem(str(root), None, "", "data directory not found")])
-    data = Data(root=root)
-    _load_guide(root, data, problems)
+def _load_tags(root: Path, data: Data, problems: list[Problem]) -> tuple[dict, list]:
+    """The tags and the one scheme they belong to."""
     tag_items = _load_list_files(root / "tags", "tags", schema.check_tag, problems,
                                  extra_keys=frozenset({"scheme"}))
     schemes = [(d, meta["raw"]["scheme"]) for d, _, i, _, meta in tag_items if "scheme" in meta["raw"] and i == 0]
@@ -460,7 +321,10 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
             problems.append(_where(display, text, ("tags", i, "broader"), f"unknown tag '{record['broader']}'"))
     _check_acyclic(tags, "broader", "tag", tag_items, "tags", problems)
     data.tags = [record for _, record in tags.values()]
+    return tags, tag_items
 
+
+def _load_places(root: Path, data: Data, problems: list[Problem]) -> tuple[dict, list]:
     place_items = _load_list_files(root / "places", "places", schema.check_place, problems)
     places = _check_unique(place_items, "places", "place", problems)
     for display, text, i, record, meta in place_items:
@@ -470,7 +334,10 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
         record["source_urls"] = [s["url"] for s in record["sources"]]
     _check_acyclic(places, "parent", "place", place_items, "places", problems)
     data.places = [record for _, record in places.values()]
+    return places, place_items
 
+
+def _load_organisations(root: Path, data: Data, places: dict, problems: list[Problem]) -> tuple[dict, list]:
     org_items = _load_list_files(root / "organisations", "organisations", schema.check_organisation, problems)
     orgs = _check_unique(org_items, "organisations", "organisation", problems)
     for display, text, i, record, meta in org_items:
@@ -484,19 +351,37 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
             data.sources.setdefault(source["url"], source)
     _check_succession_cycles(orgs, org_items, problems)
     data.organisations = [record for _, record in orgs.values()]
-    _check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
-    if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
-        problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
-                                f"unknown organisation '{data.guide['publisher']}'"))
+    return orgs, org_items
 
+
+def _check_folders(root: Path, problems: list[Problem]) -> None:
+    """A plain file where a folder belongs would read as no data at all; a .yml case as no case."""
     for folder in (CASES_DIR, "tags", "places", "organisations"):
         where = root / folder
-        if where.exists() and not where.is_dir():  # a plain file would read as no data at all
+        if where.exists() and not where.is_dir():
             problems.append(Problem(display_path(where), None, "", f"must be a folder of {folder} files, not a file"))
         elif folder == CASES_DIR and not where.exists():
             problems.append(Problem(display_path(where), None, "", "the folder of case files is missing"))
     for stray in sorted((root / CASES_DIR).glob("*.yml")) if (root / CASES_DIR).is_dir() else []:
         problems.append(Problem(display_path(stray), None, "", "case files must end in .yaml"))
+
+
+def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
+    """Read and check everything but the cases; return it with the problems found."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise InvalidInput([Problem(str(root), None, "", "data directory not found")])
+    data = Data(root=root)
+    _load_guide(root, data, problems)
+    tags, tag_items = _load_tags(root, data, problems)
+    places, place_items = _load_places(root, data, problems)
+    orgs, org_items = _load_organisations(root, data, places, problems)
+    _check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
+    if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
+        problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
+                                f"unknown organisation '{data.guide['publisher']}'"))
+    _check_folders(root, problems)
     for source in data.guide.get("sources", []):
         data.sources.setdefault(source["url"], source)
     for place in data.places:
@@ -507,16 +392,18 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
 
 def load(root: Path, *, base: str | None = None, profile: str = "public", progress=None) -> Data:
     """Read and validate everything under `root`; raise InvalidInput listing every problem."""
+    from pcmh_kg.build import workers  # the engine that reads many files at once imports this module
+
     m = Minter(base)
     fw, problems = load_framework(root)
     chunks = []
-    for path, case, triples, found in iter_cases(case_paths(root), m.base, profile, progress=progress):
-        if found:
-            problems.extend(found)
+    for result in workers.iter_cases(case_paths(root), m.base, profile, progress=progress):
+        if result.problems:
+            problems.extend(result.problems)
             continue
-        problems.extend(fw.case_problems(path, case))
-        fw.add_case(case)
-        chunks.append(triples)
+        problems.extend(fw.case_problems(result.path, result.case))
+        fw.add_case(result.case)
+        chunks.append(result.triples)
     if problems:
         raise InvalidInput(problems)
     fw.data.case_triples = chunks

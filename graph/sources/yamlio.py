@@ -10,6 +10,7 @@ Line numbers are looked up only when reporting.
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import os
@@ -228,12 +229,19 @@ def parse_text(text: str, filename: str):
 
 
 def read_bytes(path, display: str) -> bytes:
-    """A data file's bytes, refusing what is not a regular file or is oversized; reads at most
-    one byte past the limit, with no buffering (os.read: ~3x faster than open() for small files)."""
+    """A data file's bytes, refusing what is not a regular file or is oversized."""
+    return read_stamped(path, display)[0]
+
+
+def read_stamped(path, display: str) -> tuple[bytes, os.stat_result]:
+    """A data file's bytes and its stat as it was read (of the same open file, so a rebuild can
+    tell whether it changed since). Reads at most one byte past the limit, with no buffering
+    (os.read: ~3x faster than open() for small files)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):  # a directory, or a FIFO
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):  # a directory, or a FIFO
                 raise ProblemError(Problem(display, None, "", "not a regular file"))
             chunks, left = [], MAX_FILE_BYTES + 1
             while left:
@@ -245,11 +253,24 @@ def read_bytes(path, display: str) -> bytes:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise ProblemError(Problem(display, None, "", f"cannot read file: {exc.strerror}")) from None
+        raise ProblemError(Problem(display, None, "", f"cannot be read: {_why(path, exc)}")) from None
     raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(raw) > MAX_FILE_BYTES:
         raise ProblemError(Problem(display, None, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
-    return raw
+    return raw, st
+
+
+def _why(path, exc: OSError) -> str:
+    """The system's reason, and where a symbolic link points when that is the trouble."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return exc.strerror or str(exc)
+    if exc.errno == errno.ELOOP:
+        return f"it is a symbolic link in a loop (to {target})"
+    if exc.errno == errno.ENOENT:
+        return f"it is a symbolic link to {target}, which does not exist"
+    return f"{exc.strerror} (it is a symbolic link to {target})"
 
 
 def parse_bytes(raw: bytes, display: str):
