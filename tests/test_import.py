@@ -293,3 +293,9 @@ def test_hostile_titles_survive_csv_to_yaml_and_back(data, tmp_path):
     for row in rows:
         assert imported(data, row["id"])["title"] == row["title"]
 
+
+def test_a_number_of_thousands_of_digits_is_refused_by_the_rules(data, tmp_path, capsys):
+    sheet = write_csv(tmp_path / "cases.csv", [dict(ROW, started="1" * 5000, lesson_1="9" * 5000)])
+    err = refused(data, sheet, capsys)
+    assert f"{sheet}: row 2: [started] must be between 1900 and 2100, got a number of 5000 digits" in err
+    assert f"{sheet}: row 2: [lesson_1] must be between 1 and 99, got a number of 5000 digits" in err

@@ -177,6 +177,9 @@ class Checker:
         if value is None:
             return None
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            if len(value.strip()) > 18:  # beyond any bound here; int() refuses 4,300 digits and more
+                self.err(path, f"must be between {lo} and {hi}, got a number of {len(value.strip())} digits")
+                return None
             value = int(value)  # ASCII digits only: '²'.isdigit() is true, and int('²') fails
         if isinstance(value, bool) or not isinstance(value, int):
             self.err(path, f"must be a whole number, got {_type_name(value)}")
