@@ -192,6 +192,14 @@ def test_a_column_twice_in_the_header_is_refused_naming_both(data, tmp_path, cap
     assert f"{sheet}:1: column 'title' is in the header twice: columns B and AK" in err
 
 
+def test_a_header_of_half_a_million_columns_is_refused_in_one_line(data, tmp_path, capsys):
+    sheet = tmp_path / "cases.csv"
+    sheet.write_text(",".join(["title"] * 500_000) + "\n", encoding="utf-8")
+    err = refused(data, sheet, capsys)
+    assert f"{sheet}:1: the header has 500000 columns; the template has {len(spreadsheet.COLUMNS)}" in err
+    assert len(err) < 1000
+
+
 def imported(data: Path, cid: str) -> dict:
     from pcmh_kg.sources import yamlio
     return yamlio.read_file(data / "cases" / f"{cid}.yaml")[1]

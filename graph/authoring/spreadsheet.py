@@ -166,6 +166,9 @@ def _cell(value: str) -> str:
 
 
 def _header_problems(header: list[str], display: str) -> list[Problem]:
+    if len(header) > 2 * len(COLUMNS):  # named one by one, a hostile header makes a report of megabytes
+        return [Problem(display, 1, "", f"the header has {len(header)} columns; the template has {len(COLUMNS)} "
+                                        "(see data/templates/cases.csv)")]
     problems = []
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
@@ -174,8 +177,10 @@ def _header_problems(header: list[str], display: str) -> list[Problem]:
     missing = sorted(REQUIRED_COLUMNS - set(header))
     if missing:
         problems.append(Problem(display, 1, "", f"missing column(s): {', '.join(missing)}"))
-    for name in dict.fromkeys(header):
-        places = [_column_letter(i) for i, c in enumerate(header) if c == name]
+    columns: dict[str, list[str]] = {}
+    for i, name in enumerate(header):
+        columns.setdefault(name, []).append(_column_letter(i))
+    for name, places in columns.items():
         if len(places) > 1:
             times = "twice" if len(places) == 2 else f"{len(places)} times"
             problems.append(Problem(display, 1, "", f"column '{name}' is in the header {times}: columns "
