@@ -20,7 +20,7 @@ import yaml
 
 from pcmh_kg.model.problems import InvalidInput, Problem
 from pcmh_kg.sources import loader, yamlio
-from pcmh_kg.sources.schema import Checker
+from pcmh_kg.sources.checker import Checker
 
 MAX_CSV_BYTES = 4 << 20  # ~2,500 cases; the whole data set is ~120
 MAX_ROWS = 1000  # the work of one import stays bounded: every row is staged and loaded
