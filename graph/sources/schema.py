@@ -136,15 +136,22 @@ def _status(c: Checker, m: dict, source_urls: set[str]) -> dict | None:
     return None
 
 
+def _named(c: Checker, m: dict, path: tuple, types) -> dict:
+    """What places and organisations are alike in: an id, a name and a type of theirs."""
+    return {
+        "id": c.slug(m.get("id"), path + ("id",)),
+        "name": c.text(m.get("name"), path + ("name",), max_len=200, one_line=True),
+        "type": c.enum(m.get("type"), path + ("type",), types),
+    }
+
+
 def check_place(raw, path: tuple, c: Checker) -> dict | None:
     m = c.mapping(raw, path, {"id", "name", "type", "parent", "gss", "iso", "lat", "long", "sources", "wikidata"},
                   {"id", "name", "type", "lat", "long"})
     if m is None:
         return None
     place = {
-        "id": c.slug(m.get("id"), path + ("id",)),
-        "name": c.text(m.get("name"), path + ("name",), max_len=200, one_line=True),
-        "type": c.enum(m.get("type"), path + ("type",), PLACE_TYPES),
+        **_named(c, m, path, PLACE_TYPES),
         "parent": c.slug(m.get("parent"), path + ("parent",)),
         "gss": None,
         "iso": None,
@@ -183,9 +190,7 @@ def check_organisation(raw, path: tuple, c: Checker) -> dict | None:
     if m is None:
         return None
     org = {
-        "id": c.slug(m.get("id"), path + ("id",)),
-        "name": c.text(m.get("name"), path + ("name",), max_len=200, one_line=True),
-        "type": c.enum(m.get("type"), path + ("type",), ORGANISATION_TYPES),
+        **_named(c, m, path, ORGANISATION_TYPES),
         "homepage": c.url(m.get("homepage"), path + ("homepage",)),
         "place": c.slug(m.get("place"), path + ("place",)),
         "succeeded_by": [],
