@@ -450,3 +450,40 @@ def test_an_output_that_is_not_a_folder_is_replaced_without_leftovers(kind, tmp_
     build.build(DATA, out, shacl=False)
     assert out.is_dir() and not out.is_symlink() and (out / "pcmh-kg.nt").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist.")] == []
+
+
+
+def test_the_rebuild_fingerprint_covers_every_module_a_case_passes_through():
+    """A rule changed in any module a case passes through must invalidate the rebuild cache:
+    every pcmh_kg module of those stages loaded by reading and serialising a case is read by the
+    fingerprint (checker.py, split out of schema.py, was once missed)."""
+    import subprocess
+    import sys
+
+    from pcmh_kg.build import workers
+
+    script = (
+        "import sys, pathlib\n"
+        "from pcmh_kg.build import workers\n"
+        "from pcmh_kg.model.vocab import Minter\n"
+        "path = sorted(pathlib.Path('data/cases').glob('*.yaml'))[0]\n"
+        "[r] = workers.process_case_run((0, [str(path)]), Minter(None).base, 'public', None)\n"
+        "assert r.case and not r.problems, r.problems\n"
+        "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('pcmh_kg.') and getattr(m, '__file__', None)))\n")
+    root = Path(__file__).parent.parent
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True).stdout
+    graph = (root / "graph").resolve()
+    stages = set(workers.FINGERPRINTED_STAGES)
+    used = {Path(f).resolve() for f in out.split()}
+    used = {f for f in used if f.name != "__init__.py" and f.parent.name in stages}
+    assert {f.parent.name for f in used} == stages, used
+    covered = {f.resolve() for stage in stages for f in (graph / stage).glob("*.py")}
+    assert used <= covered
+    before = workers.code_fingerprint()
+    checker = graph / "sources" / "checker.py"
+    original = checker.read_bytes()
+    try:
+        checker.write_bytes(original + b"\n# a changed rule\n")
+        assert workers.code_fingerprint() != before
+    finally:
+        checker.write_bytes(original)

@@ -12,7 +12,7 @@ from conftest import DATA
 
 from pcmh_kg.analysis import coverage
 from pcmh_kg.sources import loader
-from pcmh_kg.sources.schema import EMAIL, looks_like_phone
+from pcmh_kg.sources.checker import EMAIL, looks_like_phone
 
 
 @pytest.fixture(scope="module")

@@ -99,3 +99,16 @@ def test_the_quick_resolver_tags_scalars_as_pyyaml_does(implicit):
     theirs = yaml.SafeLoader("")
     for value in SCALARS:
         assert ours.resolve(yaml.ScalarNode, value, implicit) == theirs.resolve(yaml.ScalarNode, value, implicit), value
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
+def test_lines_are_counted_as_editors_count_them(char):
+    """YAML 1.1 readers end a line at U+2028, U+2029 and U+0085 too; editors, and the other
+    problems of a file, count newlines only, so a problem below one must keep its line."""
+    text = f"title: 'one{char}two'\nsummary: x\nplace: [a\n"
+    with pytest.raises(ProblemError) as exc:
+        yamlio.parse_text(text, "case.yaml")
+    assert exc.value.problem.line == 4  # the unclosed list is found at the end of the file
+    good = f"title: 'one{char}two'\nsummary: x\nplace: [a]\n"
+    assert yamlio.line_of(good, ("place",)) == 3
+    assert yamlio.line_of(good, ("place", 0)) == 3

@@ -129,13 +129,19 @@ def slim(case: dict) -> dict:
 
 
 def code_fingerprint() -> str:
-    """Changes whenever the code that turns a case file into triples changes."""
+    """Changes whenever the code that turns a case file into triples changes: every module of
+    the stages a case passes through (whole folders, so that a new module is never forgotten)."""
     graph = Path(__file__).parent.parent
     h = hashlib.sha256()
-    for name in ("triples/emit.py", "sources/schema.py", "sources/yamlio.py", "model/vocab.py", "sources/loader.py",
-                 "build/workers.py", "build/fragments.py", "sinks/jsonld.py", "sinks/formats.py"):
-        h.update((graph / name).read_bytes())
+    files = [graph / "build" / "workers.py", graph / "build" / "fragments.py"]
+    for stage in FINGERPRINTED_STAGES:
+        files.extend(sorted((graph / stage).glob("*.py")))
+    for path in files:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
+
+
+FINGERPRINTED_STAGES = ("model", "sources", "triples", "sinks")
 
 
 def _init_worker(parent: int) -> None:

@@ -17,7 +17,8 @@ Turn a CSV export of a spreadsheet (one row per case) into files in data/cases/.
 Columns (see data/templates/cases.csv; lists are separated by '{spreadsheet.LIST_SEPARATOR}'):
   {', '.join(spreadsheet.COLUMNS)}
 Rows are validated exactly like YAML case files, together with the existing data. Problems are
-reported by row and column, and nothing is written unless every row is valid."""
+reported by row and column, and nothing is written unless every row is valid. A sheet holds at
+most {spreadsheet.MAX_ROWS} rows and {spreadsheet.MAX_CSV_BYTES >> 20} MiB; texts are imported as typed, ids, numbers and lists trimmed."""
 
 
 def add_arguments(p) -> None:

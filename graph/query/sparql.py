@@ -18,11 +18,10 @@ import urllib.request
 
 import pyoxigraph as ox
 
-from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, XSD, Minter
+from pcmh_kg.model.vocab import PCMH, PREFIXES, SCOPES, SLUG, XSD, Minter
 from pcmh_kg.query import results
 from pcmh_kg.query.catalogue import Param, Query
 from pcmh_kg.query.results import Results
-from pcmh_kg.sources.schema import SLUG
 
 DEFAULT_TIMEOUT = 30.0
 

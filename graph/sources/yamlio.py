@@ -181,6 +181,25 @@ def _line_at(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _breaking(text: str | None) -> str | None:
+    """The text if it holds a character only YAML takes for a line break, else None (most files:
+    their marks' lines are right as they are)."""
+    return text if text is not None and any(ch in text for ch in _YAML_ONLY_BREAKS) else None
+
+
+def _mark_line(mark, breaking: str | None) -> int:
+    """The line of a YAML mark as an editor counts it. YAML 1.1 readers (PyYAML, libyaml) also end
+    lines at U+0085, U+2028 and U+2029, which editors and _line_at do not: a title pasted from a
+    web page carries them, and every problem below one would otherwise be reported too low."""
+    line = mark.line + 1
+    if breaking is not None:
+        line -= sum(breaking.count(ch, 0, mark.index) for ch in _YAML_ONLY_BREAKS)
+    return line
+
+
 def _refuse_unreadable(text: str, filename: str) -> None:
     """Refuse, with its line, what YAML readers disagree on or report without a line."""
     bad = _UNREADABLE.search(text)
@@ -212,7 +231,7 @@ def parse_text(text: str, filename: str):
         if "nesting depth" in str(exc.problem):  # newer libyaml's own limit, reached before ours
             raise ProblemError(Problem(filename, None, "", DEPTH_MESSAGE)) from None
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = _mark_line(mark, _breaking(text)) if mark is not None else None
         message = exc.problem or str(exc)
         if exc.context and exc.problem:
             message = f"{exc.context}: {exc.problem}"
@@ -228,12 +247,12 @@ def parse_text(text: str, filename: str):
     return value
 
 
-def read_bytes(path, display: str) -> bytes:
+def read_bytes(path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """A data file's bytes, refusing what is not a regular file or is oversized."""
-    return read_stamped(path, display)[0]
+    return read_stamped(path, display, limit)[0]
 
 
-def read_stamped(path, display: str) -> tuple[bytes, os.stat_result]:
+def read_stamped(path, display: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_result]:
     """A data file's bytes and its stat as it was read (of the same open file, so a rebuild can
     tell whether it changed since). Reads at most one byte past the limit, with no buffering
     (os.read: ~3x faster than open() for small files)."""
@@ -243,7 +262,7 @@ def read_stamped(path, display: str) -> tuple[bytes, os.stat_result]:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):  # a directory, or a FIFO
                 raise ProblemError(Problem(display, None, "", "not a regular file"))
-            chunks, left = [], MAX_FILE_BYTES + 1
+            chunks, left = [], limit + 1
             while left:
                 chunk = os.read(fd, left)
                 if not chunk:
@@ -255,8 +274,8 @@ def read_stamped(path, display: str) -> tuple[bytes, os.stat_result]:
     except OSError as exc:
         raise ProblemError(Problem(display, None, "", f"cannot be read: {_why(path, exc)}")) from None
     raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    if len(raw) > MAX_FILE_BYTES:
-        raise ProblemError(Problem(display, None, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
+    if len(raw) > limit:
+        raise ProblemError(Problem(display, None, "", f"file is larger than {limit} bytes"))
     return raw, st
 
 
@@ -273,14 +292,19 @@ def _why(path, exc: OSError) -> str:
     return f"{exc.strerror} (it is a symbolic link to {target})"
 
 
-def parse_bytes(raw: bytes, display: str):
-    """(text, value) of a data file's bytes, refusing what is not UTF-8 (with the line)."""
+def decode(raw: bytes, display: str) -> str:
+    """A file's bytes as text, refusing what is not UTF-8 with the line of the first bad byte."""
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         hint = " (UTF-16? save it as UTF-8)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
         raise ProblemError(Problem(display, line, "", f"file is not valid UTF-8{hint}")) from None
+
+
+def parse_bytes(raw: bytes, display: str):
+    """(text, value) of a data file's bytes, refusing what is not UTF-8 (with the line)."""
+    text = decode(raw, display)
     return text, parse_text(text, display)
 
 
@@ -312,7 +336,7 @@ class LineFinder:
     (composing per problem made 1,000 problems in one file take minutes)."""
 
     def __init__(self, text: str | None):
-        self.root = None
+        self.root, self.breaking = None, _breaking(text)
         if text is not None:
             try:
                 self.root = yaml.compose(text, Loader=_COMPOSER)
@@ -320,11 +344,11 @@ class LineFinder:
                 self.root = None
 
     def line(self, path: tuple) -> int | None:
-        return _walk(self.root, path)
+        return _walk(self.root, path, self.breaking)
 
 
-def _walk(node, path: tuple) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
+def _walk(node, path: tuple, breaking: str | None) -> int | None:
+    line = _mark_line(node.start_mark, breaking) if node is not None else None
     for part in path:
         if node is None:
             break
@@ -332,12 +356,12 @@ def _walk(node, path: tuple) -> int | None:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
             for key_node, value_node in node.value:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
-                    line = key_node.start_mark.line + 1
+                    line = _mark_line(key_node.start_mark, breaking)
                     nxt = value_node
                     break
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if 0 <= part < len(node.value):
                 nxt = node.value[part]
-                line = nxt.start_mark.line + 1
+                line = _mark_line(nxt.start_mark, breaking)
         node = nxt
     return line
