@@ -539,6 +539,7 @@
     });
     if (which === "table" && tableDirty) renderTable();
     if (views[which] && views[which].dirty !== false) { views[which].render(); views[which].dirty = false; }
+    if (views[which] && views[which].shown) views[which].shown();
     if (which === "network" && network) {
       if (netStale) { fillNetwork(visible()); network.fit({ animation: false }); }
       network.redraw();
