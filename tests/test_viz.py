@@ -160,6 +160,31 @@ def test_multi_lesson_view_and_place_filter(browser, real_page, real_store):
     assert set(drawn(browser, "case")) == multi & london and london
 
 
+def test_a_filter_change_counts_once_and_keeps_what_stays_drawn(browser, real_page):
+    """One pass over the cases per change gives every facet count and the matching cases; a node
+    that stays drawn is the same vis-network object after the change (not removed and re-added),
+    one that leaves is gone, and the network's counts follow."""
+    open_page(browser, real_page)
+    keep = browser.execute_script("""const n = pcmhExplorer.network.body.nodes, c = pcmhExplorer.P.ofType.case;
+        const multi = c.find(x => x.lessons >= 2).id, single = c.find(x => x.lessons === 1).id;
+        window.__kept = {lesson: n['lesson/1'], multi: n[multi]};
+        return [multi, single, pcmhExplorer.filterPasses()]""")
+    multi, single, passes = keep
+    browser.find_element(By.CSS_SELECTOR, "input[name=min][value='2']").find_element(By.XPATH, "..").click()
+    same = browser.execute_script("""const n = pcmhExplorer.network.body.nodes;
+        return [n['lesson/1'] === window.__kept.lesson, n[arguments[0]] === window.__kept.multi, !!n[arguments[1]],
+                !!pcmhExplorer.nodes.get(arguments[1]), pcmhExplorer.filterPasses()]""", multi, single)
+    assert same == [True, True, False, False, passes + 1]
+    browser.find_element(By.ID, "egm-tab").click()
+    Select(browser.find_element(By.ID, "f-scope")).select_by_value("london")
+    assert browser.execute_script("return pcmhExplorer.filterPasses()") == passes + 2
+    browser.find_element(By.ID, "network-tab").click()
+    status = browser.find_element(By.ID, "status")
+    drawn_cases = set(drawn(browser, "case"))
+    assert int(status.get_attribute("data-cases")) == len(drawn_cases) > 0
+    assert drawn_cases == {c["id"] for c in browser.execute_script("return pcmhExplorer.P.filtered()")}
+
+
 def test_clicking_a_case_opens_its_panel(browser, real_page, real_store, artifacts):
     st, base = real_store
     ev = analysis.read_evidence(st)
