@@ -211,6 +211,47 @@ def test_clicking_a_case_opens_its_panel(browser, real_page, real_store, artifac
     assert len(drawn(browser)) == neighbours
 
 
+def test_case_panel_says_who_carries_an_ended_organisations_duties_now(browser, real_page, real_store, artifacts):
+    """CCGs were abolished in 2022: the panel names, under each ended organisation of the case, the
+    one carrying its duties today (as the library query organisation-successors finds it), since
+    when, with a link to its page; and the initiative's status with its date and source."""
+    from pcmh_kg.query import catalogue
+    st, base = real_store
+    successors = {}
+    for row in sparql.run_local(st, catalogue.load_catalogue()["organisation-successors"].text).rows:
+        org, _, ended, succ, succ_name = (x.value if x is not None else None for x in row[:5])
+        successors.setdefault(org, (ended, []))[1].append((succ, succ_name))
+    case = "lambeth-living-well-collaborative"
+    orgs = values(st, f"SELECT ?o WHERE {{ <{base}case/{case}> pcmh:organisation ?o }}")
+    ended = [o for o in orgs if o in successors]
+    assert ended, "the data should give this case an organisation that has been succeeded"
+    browsing.open_page(browser, real_page.as_uri() + f"#node=case/{case}")
+    items = browser.find_elements(By.CSS_SELECTOR, "#panel-body .facts ul.orgs > li")
+    assert len(items) == len(orgs)
+    notes = {li.text.split("\n")[0]: li for li in items}
+    for org in ended:
+        name = values(st, f"PREFIX schema: <http://schema.org/> SELECT ?n WHERE {{ <{org}> schema:name ?n }}")[0]
+        note = notes[name].find_element(By.CSS_SELECTOR, ".now")
+        date, now = successors[org]
+        assert note.text.startswith(f"Ended {date} · now: ") if date else note.text.startswith("Ended")
+        links = {a.text: a.get_attribute("href") for a in note.find_elements(By.TAG_NAME, "a")}
+        assert links == {n: s for s, n in now if s}
+    assert sum(len(li.find_elements(By.CSS_SELECTOR, ".now")) for li in items) == len(ended)
+    status = browser.execute_script("""const dt = [...document.querySelectorAll('#panel-body .facts dt')].find(d => d.textContent === 'Status');
+        return dt ? dt.nextElementSibling.textContent : null""")
+    assert status and status.split(" ")[0] in ("Running", "Ended", "Not")
+    browser.execute_script("document.querySelector('#panel-body .now').scrollIntoView({block: 'center'})")
+    browser.save_screenshot(str(artifacts / "explorer-case-successor.png"))
+    ended_case = "cambridgeshire-and-peterborough-unitingcare-older-peoples-services"
+    as_of, source = sparql.run_local(st, PREFIXES + f"""PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?d ?s WHERE {{ <{base}case/{ended_case}> pcmh:status pcmh:Ended ; pcmh:statusStatement ?x .
+        ?x dcterms:date ?d ; prov:wasDerivedFrom ?s }}""").rows[0]
+    browsing.open_page(browser, real_page.as_uri() + f"#node=case/{ended_case}")
+    dd = browser.find_element(By.CSS_SELECTOR, "#panel-body .facts dd.status-ended")
+    assert dd.text.startswith(f"Ended (as of {as_of.value})")
+    assert dd.find_element(By.TAG_NAME, "a").get_attribute("href") == source.value
+
+
 def test_table_is_sortable_from_the_keyboard(browser, real_page, real_store, artifacts):
     st, _ = real_store
     titles = values(st, "SELECT ?t WHERE { ?c a pcmh:CaseStudy ; dcterms:title ?t }")

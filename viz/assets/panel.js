@@ -96,10 +96,11 @@ window.PCMHModules.panel = function (P) {
       dl.append(el("dt", { text: "Place" }), el("dd", null, nodeButton(pl[0]), chain.length > 1 ? " (" + chain.slice(1).join(", ") + ")" : ""));
     }
     if (c.started) dl.append(el("dt", { text: "Started" }), el("dd", { text: String(c.started) }));
+    if (c.status) dl.append(el("dt", { text: "Status" }), statusText(c.status));
     if ((c.orgs || []).length) {
-      var dd = el("dd");
-      c.orgs.forEach(function (o, i) { if (i) dd.append("; "); dd.append(o.url ? link(o.url, o.name) : o.name); });
-      dl.append(el("dt", { text: c.orgs.length > 1 ? "Organisations" : "Organisation" }), dd);
+      var ol = el("ul", { class: "orgs" });
+      c.orgs.forEach(function (o) { ol.append(el("li", null, o.url ? link(o.url, o.name) : o.name, o.now ? succession(o) : null)); });
+      dl.append(el("dt", { text: c.orgs.length > 1 ? "Organisations" : "Organisation" }), el("dd", null, ol));
     }
     body.append(dl);
     var ls = section("Lessons it evidences"), ul = el("ul", { class: "plist lessons" });
@@ -137,6 +138,22 @@ window.PCMHModules.panel = function (P) {
     if (!sim.length) siml.append(el("li", { class: "hint", text: "No case shares a lesson or tag." }));
     sims.append(el("p", { class: "hint", text: "By shared lessons (counted twice) and shared tags." }), siml);
     body.append(sims);
+  }
+  var STATUS = { running: "Running", ended: "Ended", unknown: "Not known" };
+  function statusText(s) {
+    var dd = el("dd", { class: "status-" + s.value, text: (STATUS[s.value] || s.value) + (s.asOf ? " (as of " + s.asOf + ")" : "") });
+    if (s.source) dd.append(" · ", link(s.source, "source"));
+    return dd;
+  }
+  /* an organisation that ended (a CCG in 2022, say): when, and who carries its duties now */
+  function succession(o) {
+    var p = el("p", { class: "meta now", text: "Ended" + (o.ended ? " " + o.ended : "") + " · " });
+    if (!o.now.length) { p.append("dissolved, with no successor"); return p; }
+    p.append("now: ");
+    o.now.forEach(function (s, i) {
+      p.append(i ? "; " : "", link(s.page, s.name), s.since ? " (since " + s.since + ")" : "");
+    });
+    return p;
   }
   function lessonPanel(n, body) {
     var cases = lessonCases.get(n.id) || [];
