@@ -129,7 +129,14 @@ def main() -> int:
     ap.add_argument("--case-limit", type=int, default=explorer.CASE_LIMIT)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pcmh-bench-viz")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "viz.json")
+    ap.add_argument("--page", type=Path, nargs="+", default=[], metavar="HTML",
+                    help="only measure these pages, already written (for a before/after comparison)")
     args = ap.parse_args()
+    if args.page:
+        runs = [{"page": page.name, **measure_page(page)} for page in args.page]
+        args.out.write_text(json.dumps({"benchmark": "viz pages", "machine": platform.platform(), "runs": runs}, indent=1) + "\n")
+        print(f"wrote {args.out}")
+        return 0
     args.work.mkdir(parents=True, exist_ok=True)
     runs = []
     for n in args.cases:
