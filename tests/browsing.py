@@ -13,8 +13,9 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-backgroun
 SIZES = {"phone": (390, 844), "tablet": (820, 1180), "laptop": (1440, 900)}
 
 
-def chromium(size=(1500, 950), downloads: Path | None = None):
-    """A Chromium with the network emulated off; returns (driver, profile dir to remove)."""
+def chromium(size=(1500, 950), downloads: Path | None = None, offline: bool = True):
+    """A Chromium with the project's flags, logging requests and console, the network emulated off
+    unless `offline` is False (a page served from this machine); returns (driver, profile dir to remove)."""
     from selenium import webdriver
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium")
@@ -24,8 +25,9 @@ def chromium(size=(1500, 950), downloads: Path | None = None):
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=webdriver.ChromeService(shutil.which("chromedriver")), options=opts)
     driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                           {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+    if offline:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                               {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
     if downloads is not None:
         driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     return driver, profile

@@ -14,7 +14,6 @@ import contextlib
 import json
 import re
 import shutil
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +21,7 @@ import urllib.request
 from collections import deque
 from pathlib import Path
 
+import browsing
 import pytest
 from conftest import DATA, have
 from sites import serving
@@ -55,17 +55,9 @@ def site(real_dist, tmp_path_factory):
 
 @contextlib.contextmanager
 def browser_driver():
-    """Headless Chromium with the project's flags, logging every request (also used by test_release.py)."""
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    profile = tempfile.mkdtemp(prefix="pcmh-chrome-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(shutil.which("chromedriver")), options=opts)
+    """The shared headless Chromium (tests/browsing.py), online for the local server (also used by test_release.py)."""
+    driver, profile = browsing.chromium(offline=False)
     try:
-        driver.execute_cdp_cmd("Network.enable", {})
         yield driver
     finally:
         driver.quit()

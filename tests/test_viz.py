@@ -160,6 +160,31 @@ def test_multi_lesson_view_and_place_filter(browser, real_page, real_store):
     assert set(drawn(browser, "case")) == multi & london and london
 
 
+def test_a_filter_change_counts_once_and_keeps_what_stays_drawn(browser, real_page):
+    """One pass over the cases per change gives every facet count and the matching cases; a node
+    that stays drawn is the same vis-network object after the change (not removed and re-added),
+    one that leaves is gone, and the network's counts follow."""
+    open_page(browser, real_page)
+    keep = browser.execute_script("""const n = pcmhExplorer.network.body.nodes, c = pcmhExplorer.P.ofType.case;
+        const multi = c.find(x => x.lessons >= 2).id, single = c.find(x => x.lessons === 1).id;
+        window.__kept = {lesson: n['lesson/1'], multi: n[multi]};
+        return [multi, single, pcmhExplorer.filterPasses()]""")
+    multi, single, passes = keep
+    browser.find_element(By.CSS_SELECTOR, "input[name=min][value='2']").find_element(By.XPATH, "..").click()
+    same = browser.execute_script("""const n = pcmhExplorer.network.body.nodes;
+        return [n['lesson/1'] === window.__kept.lesson, n[arguments[0]] === window.__kept.multi, !!n[arguments[1]],
+                !!pcmhExplorer.nodes.get(arguments[1]), pcmhExplorer.filterPasses()]""", multi, single)
+    assert same == [True, True, False, False, passes + 1]
+    browser.find_element(By.ID, "egm-tab").click()
+    Select(browser.find_element(By.ID, "f-scope")).select_by_value("london")
+    assert browser.execute_script("return pcmhExplorer.filterPasses()") == passes + 2
+    browser.find_element(By.ID, "network-tab").click()
+    status = browser.find_element(By.ID, "status")
+    drawn_cases = set(drawn(browser, "case"))
+    assert int(status.get_attribute("data-cases")) == len(drawn_cases) > 0
+    assert drawn_cases == {c["id"] for c in browser.execute_script("return pcmhExplorer.P.filtered()")}
+
+
 def test_clicking_a_case_opens_its_panel(browser, real_page, real_store, artifacts):
     st, base = real_store
     ev = analysis.read_evidence(st)
@@ -184,6 +209,47 @@ def test_clicking_a_case_opens_its_panel(browser, real_page, real_store, artifac
     browser.find_element(By.ID, "ego").click()
     neighbours = 1 + len(ev.case_lessons[case]) + len(ev.case_tags[case]) + len(ev.case_places[case])
     assert len(drawn(browser)) == neighbours
+
+
+def test_case_panel_says_who_carries_an_ended_organisations_duties_now(browser, real_page, real_store, artifacts):
+    """CCGs were abolished in 2022: the panel names, under each ended organisation of the case, the
+    one carrying its duties today (as the library query organisation-successors finds it), since
+    when, with a link to its page; and the initiative's status with its date and source."""
+    from pcmh_kg.query import catalogue
+    st, base = real_store
+    successors = {}
+    for row in sparql.run_local(st, catalogue.load_catalogue()["organisation-successors"].text).rows:
+        org, _, ended, succ, succ_name = (x.value if x is not None else None for x in row[:5])
+        successors.setdefault(org, (ended, []))[1].append((succ, succ_name))
+    case = "lambeth-living-well-collaborative"
+    orgs = values(st, f"SELECT ?o WHERE {{ <{base}case/{case}> pcmh:organisation ?o }}")
+    ended = [o for o in orgs if o in successors]
+    assert ended, "the data should give this case an organisation that has been succeeded"
+    browsing.open_page(browser, real_page.as_uri() + f"#node=case/{case}")
+    items = browser.find_elements(By.CSS_SELECTOR, "#panel-body .facts ul.orgs > li")
+    assert len(items) == len(orgs)
+    notes = {li.text.split("\n")[0]: li for li in items}
+    for org in ended:
+        name = values(st, f"PREFIX schema: <http://schema.org/> SELECT ?n WHERE {{ <{org}> schema:name ?n }}")[0]
+        note = notes[name].find_element(By.CSS_SELECTOR, ".now")
+        date, now = successors[org]
+        assert note.text.startswith(f"Ended {date} · now: ") if date else note.text.startswith("Ended")
+        links = {a.text: a.get_attribute("href") for a in note.find_elements(By.TAG_NAME, "a")}
+        assert links == {n: s for s, n in now if s}
+    assert sum(len(li.find_elements(By.CSS_SELECTOR, ".now")) for li in items) == len(ended)
+    status = browser.execute_script("""const dt = [...document.querySelectorAll('#panel-body .facts dt')].find(d => d.textContent === 'Status');
+        return dt ? dt.nextElementSibling.textContent : null""")
+    assert status and status.split(" ")[0] in ("Running", "Ended", "Not")
+    browser.execute_script("document.querySelector('#panel-body .now').scrollIntoView({block: 'center'})")
+    browser.save_screenshot(str(artifacts / "explorer-case-successor.png"))
+    ended_case = "cambridgeshire-and-peterborough-unitingcare-older-peoples-services"
+    as_of, source = sparql.run_local(st, PREFIXES + f"""PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?d ?s WHERE {{ <{base}case/{ended_case}> pcmh:status pcmh:Ended ; pcmh:statusStatement ?x .
+        ?x dcterms:date ?d ; prov:wasDerivedFrom ?s }}""").rows[0]
+    browsing.open_page(browser, real_page.as_uri() + f"#node=case/{ended_case}")
+    dd = browser.find_element(By.CSS_SELECTOR, "#panel-body .facts dd.status-ended")
+    assert dd.text.startswith(f"Ended (as of {as_of.value})")
+    assert dd.find_element(By.TAG_NAME, "a").get_attribute("href") == source.value
 
 
 def test_table_is_sortable_from_the_keyboard(browser, real_page, real_store, artifacts):

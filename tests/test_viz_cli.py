@@ -36,3 +36,20 @@ def test_script_json_cannot_close_its_block():
     text = explorer.script_json(hostile)
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert json.loads(text) == hostile
+
+
+def help_text(argv, capsys) -> str:
+    try:
+        cli.main(argv)
+    except SystemExit:
+        pass
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_says_what_the_explorer_shows(capsys):
+    """The command list and `viz --help` name the views the page has, not the old network-only page."""
+    listing, own = help_text(["--help"], capsys), help_text(["viz", "--help"], capsys)
+    assert "evidence-and-gap map, map of places, network and table" in listing
+    assert all(f" {view} " in own for view in ("evidence map", "map", "network", "table"))
+    assert "network explorer" not in (listing + own).lower()
+    assert all((explorer.HERE / "assets" / m).is_file() for m in explorer.MODULES + ["explorer.js"])

@@ -1,15 +1,18 @@
 """What the explorer's side panel shows about each case, read from the store with SPARQL.
 
 The network itself comes from pcmh_kg.analysis.network (one reading of the graph for the analyses and the
-page); this module adds the text a reader needs: summaries, organisations, lesson reasons,
-sources, public contact and the place hierarchy used by the place filter.
+page); this module adds the text a reader needs: summaries, organisations (with the ones that
+carry an ended organisation's duties today, read and followed as the site's case pages do it, by
+pcmh_kg.publish.site), the initiative's status, lesson reasons, sources, public contact and the
+place hierarchy used by the place filter.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from pcmh_kg.model.vocab import FLAGS, ORIGINS, PCMH, PLACE_TYPES, SCOPES
+from pcmh_kg.model.vocab import FLAGS, ORIGINS, PCMH, PLACE_TYPES, SCOPES, STATUSES
+from pcmh_kg.publish import site
 from pcmh_kg.query import sparql
 
 PREFIXES = """\
@@ -57,6 +60,7 @@ _SCOPE_KEYS = {PCMH + local: key for key, local in SCOPES.items()}
 _ORIGIN_KEYS = {PCMH + local: key for key, local in ORIGINS.items()}
 _FLAG_KEYS = {PCMH + local: key for key, local in FLAGS.items()}
 _PLACE_TYPE_KEYS = {PCMH + local: key for key, local in PLACE_TYPES.items()}
+_STATUS_KEYS = {PCMH + local: key for key, local in STATUSES.items()}
 
 
 def _rows(store, query: str):
@@ -68,10 +72,15 @@ def read_details(store, short) -> dict:
     cases: dict[str, dict] = {}
     for case, summary, scope, started, lead in _rows(store, Q_CASES):
         cases[short(case)] = {"summary": summary, "scope": _SCOPE_KEYS.get(scope, scope), "started": started,
-                              "lead": lead, "orgs": [], "evidence": [], "sources": [], "contact": None, "flags": []}
+                              "lead": lead, "orgs": [], "evidence": [], "sources": [], "contact": None, "flags": [], "status": None}
+    rows = site.select_rows(lambda q: sparql.run_local(store, q), "", ["changes", "statuses", "organisations"])
+    changes, names = site.read_changes(rows["changes"]), {o: name for o, name, *_ in rows["organisations"]}
     orgs = defaultdict(dict)
     for case, org, name, home in _rows(store, Q_ORGS):
-        orgs[short(case)][org] = {"name": name, "url": home}
+        orgs[short(case)][org] = {"name": name, "url": home, **_change(changes, names, org)}
+    for case, status, as_of, source in rows["statuses"]:
+        if short(case) in cases:
+            cases[short(case)]["status"] = {"value": _STATUS_KEYS.get(status, "unknown"), "asOf": as_of, "source": source}
     for cid, by_iri in orgs.items():
         lead = cases[cid].pop("lead")
         ordered = sorted(by_iri.items(), key=lambda kv: (kv[0] != lead, kv[1]["name"]))
@@ -104,6 +113,14 @@ def read_details(store, short) -> dict:
     for tag, label, definition, broader in _rows(store, Q_TAGS):
         tags[short(tag)] = {"label": label, "definition": definition, "broader": short(broader) if broader else None}
     return {"cases": cases, "places": places, "tags": tags}
+
+
+def _change(changes: dict, names: dict, org: str) -> dict:
+    """For an organisation that ended: when, and who carries its duties now (public page, since when)."""
+    if org not in changes:
+        return {}
+    now = [{"name": names.get(o, o), "page": o, "since": since} for o, since in site.succession(changes, org)]
+    return {"ended": changes[org]["date"], "now": now}
 
 
 def ancestors(places: dict[str, dict], place: str) -> list[str]:

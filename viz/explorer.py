@@ -25,7 +25,8 @@ from . import data, geo, layout
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = "template.html"
-MODULES = ["export.js", "filters.js", "search.js", "labels.js", "egm.js", "geomap.js", "urlstate.js"]  # before explorer.js
+MODULES = ["export.js", "filters.js", "network.js", "controls.js", "panel.js", "table.js", "search.js", "labels.js",
+           "egm.js", "geomap.js", "urlstate.js"]  # each defines a PCMHModules entry; explorer.js, last, starts them
 CELL_QUERY = "evidence-map-cell"
 CASE_LIMIT = 800  # cases drawn at once; beyond this the page groups the rest (see the README)
 

@@ -12,12 +12,22 @@ from ._common import add_data_options, data_dir
 
 NAME = "viz"
 ORDER = 40
-HELP = "write the interactive network explorer (one offline HTML file)"
+HELP = "write the explorer: evidence-and-gap map, map of places, network and table (one offline HTML file)"
 DESCRIPTION = """\
-Write dist/explorer.html: themes, lessons, case studies, tags and places as a network, with
-search, filters (theme, lesson, tag, place, scope), a 'cases with 2+ lessons' view, a details
-panel, an ego view and a sortable table. The page is one file with everything inlined: it opens
-from disk and makes no network request.
+Write dist/explorer.html, the explorer for people who do not write SPARQL. Four views share one
+set of filters (theme, lesson, tag, place, scope, number of lessons) and a search:
+
+  evidence map  the evidence-and-gap map: the ten lessons against scope, UK region, country, theme
+                or tags; a bubble per cell sized by its cases, a mark for a gap; a cell lists its
+                cases with the reason for each link, and gives the library query behind it
+  map           London boroughs, UK nations and regions, countries, shaded by their cases; with a
+                lesson chosen, the places with no case for it (the gaps)
+  network       themes, lessons, case studies, tags and places, cases with 2+ lessons highlighted
+  table         the same cases, sortable, downloadable as CSV or Excel
+
+A case's panel gives its summary, status, organisations (with who carries the duties of one that
+ended), each lesson with its reason and source, sources, public contact and similar cases. The
+page is one file with everything inlined: it opens from disk and makes no network request.
 
   pcmh-kg viz
   pcmh-kg viz --out /tmp/explorer.html"""

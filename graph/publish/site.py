@@ -59,6 +59,39 @@ Q = {
 }
 
 
+def select_rows(select, base: str, names=None) -> dict[str, list[list]]:
+    """The rows of the named queries of Q (all of them by default), each term as its plain value."""
+    return {name: [[None if t is None else t.value for t in row] for row in select(_PROLOGUE + Q[name].replace("{base}", base)).rows]
+            for name in (names or Q)}
+
+
+def read_changes(rows: list) -> dict[str, dict]:
+    """organisation -> {"date", "successors"}: the organisations that ended, from Q["changes"]."""
+    changes: dict[str, dict] = {}
+    for o, date, successor in rows:
+        change = changes.setdefault(o, {"date": date or "", "successors": []})
+        if successor and successor not in change["successors"]:
+            change["successors"].append(successor)
+    return changes
+
+
+def succession(changes: dict[str, dict], organisation: str) -> list[tuple[str, str]]:
+    """The organisations that carry its duties today, each with the date it took them on, by
+    following every recorded change (as the library's organisation-successors query does): itself
+    (and no date) if it never changed, none if it was dissolved without a successor."""
+    out, todo, seen = [], [(organisation, "")], set()
+    while todo:
+        x, since = todo.pop(0)
+        if x in seen:
+            continue
+        seen.add(x)
+        if x in changes:
+            todo += [(s, changes[x]["date"]) for s in changes[x]["successors"]]
+        elif x not in [o for o, _ in out]:
+            out.append((x, since))
+    return out
+
+
 @dataclass
 class Case:
     iri: str
@@ -101,8 +134,7 @@ class Site:
     def __init__(self, base: str, select):
         """`select(text) -> sparql.Results`: a SELECT over the served graph."""
         self.base = base
-        rows = {name: [[None if t is None else t.value for t in row] for row in select(_PROLOGUE + text.replace("{base}", base)).rows]
-                for name, text in Q.items()}
+        rows = select_rows(select, base)
         self.terms = {x: label for x, label in rows["terms"]}
         self.guide = _guide(rows["guide"])
         self.themes = self._nodes(rows["themes"], "theme", order=2)
@@ -116,11 +148,7 @@ class Site:
         for place, _, parent, *_ in rows["places"]:
             _link(self.places[place], self.places.get(parent))
         self.organisations = self._nodes(rows["organisations"], "organisation", type=2, url=3, where=4)
-        self.changes: dict[str, dict] = {}  # organisation -> {"date", "successors"}: it ended
-        for o, date, successor in rows["changes"]:
-            change = self.changes.setdefault(o, {"date": date or "", "successors": []})
-            if successor and successor not in change["successors"]:
-                change["successors"].append(successor)
+        self.changes = read_changes(rows["changes"])
         self.sources = {s: {"title": t, "publisher": p or ""} for s, t, p in rows["sources"]}
         systems = {system: ID_LABELS[scheme] for scheme, (system, _) in ID_SYSTEMS.items()}
         self.identifiers: dict[str, list[dict]] = {}  # entity -> its external identifiers, each with its source
@@ -200,20 +228,8 @@ class Site:
         return self.terms.get(iri, iri or "")
 
     def today(self, organisation: str) -> list[str]:
-        """The organisations that carry its duties today, by following every recorded change
-        (as the library's organisation-successors query does): itself if it never changed, none if
-        it was dissolved without a successor."""
-        out, todo, seen = [], [organisation], set()
-        while todo:
-            x = todo.pop(0)
-            if x in seen:
-                continue
-            seen.add(x)
-            if x in self.changes:
-                todo += self.changes[x]["successors"]
-            elif x not in out:
-                out.append(x)
-        return out
+        """The organisations that carry its duties today (see `succession`)."""
+        return [o for o, _ in succession(self.changes, organisation)]
 
     def lesson_name(self, iri: str) -> str:
         node = self.lessons[iri]

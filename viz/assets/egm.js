@@ -93,7 +93,7 @@ window.PCMHModules.egm = function (P) {
     cur.cols.forEach(function (c) { head.append(el("th", { scope: "col", text: c.label })); });
     var tbody = el("tbody");
     P.ofType.theme.forEach(function (t) {
-      tbody.append(el("tr", { class: "theme-row" }, el("th", { scope: "rowgroup", colspan: String(cur.cols.length + 1), text: t.label })));
+      tbody.append(el("tr", { class: "theme-row" }, el("th", { scope: "rowgroup", colspan: String(cur.cols.length + 1) }, el("span", { text: t.label }))));
       P.ofType.lesson.forEach(function (l, li) {
         if (D.lessonThemes[l.id] !== t.id) return;
         var tr = el("tr", null, el("th", { scope: "row", text: l.label }));
@@ -108,8 +108,8 @@ window.PCMHModules.egm = function (P) {
         tbody.append(tr);
       });
     });
-    table.replaceChildren(el("caption", { text: "Rows: the ten lessons by theme. Columns: " + cur.label + ". Each cell counts the case studies matching the filters that evidence the lesson and fall in the column." }),
-                          el("thead", null, head), tbody);
+    $("egm-caption").textContent = "Rows: the ten lessons by theme. Columns: " + cur.label + ". Each cell counts the case studies matching the filters that evidence the lesson and fall in the column.";
+    table.replaceChildren(el("thead", null, head), tbody);
     var gaps = table.querySelectorAll(".cell.gap").length;
     $("egm-note").textContent = fmt(P.filtered().length) + " case studies match the filters; " + fmt(gaps) + " of " + fmt(P.ofType.lesson.length * cur.cols.length) +
       " cells are gaps." + (grid.outside ? " " + fmt(grid.outside) + " matching cases fall in no column (for example placed at England or UK level)." : "");
@@ -117,7 +117,28 @@ window.PCMHModules.egm = function (P) {
     var want = table.querySelector(".cell[data-lesson='" + (cell ? cell[0] : "") + "'][data-col='" + (cell ? cell[1] : "") + "']") || first;
     if (want) want.tabIndex = 0;
     if (cell) showCell(); else $("egm-cell").replaceChildren();
+    scrollCue();
   }
+  /* On a narrow screen the grid scrolls sideways inside its box (the lesson names stay put): say
+     how many columns are out of sight and on which side, and shade the edge they are behind. */
+  function scrollCue() {
+    var wrap = document.querySelector(".egm-wrap"), box = wrap.parentNode, cue = $("egm-more");
+    if (!wrap.clientWidth) return;  /* hidden: the cue is worked out when the view shows */
+    var edge = wrap.getBoundingClientRect(), first = wrap.querySelector("tbody th[scope=row]");
+    var left = first ? first.getBoundingClientRect().right : edge.left, right = 0, before = 0;
+    box.style.setProperty("--stick", (left - edge.left) + "px");  /* the names' width: shade and scroll-padding */
+    wrap.querySelectorAll("thead th:not(.corner)").forEach(function (th) {
+      var r = th.getBoundingClientRect();
+      if (r.right > edge.right + 1) right++; else if (r.left < left - 1) before++;
+    });
+    box.dataset.more = right ? "right" : ""; box.dataset.less = before ? "left" : "";
+    cue.hidden = !(right || before);
+    var cols = function (n, side) { return fmt(n) + " more " + (n === 1 ? "column" : "columns") + (side ? " to the " + side : ""); };
+    cue.textContent = "Scroll sideways: " + [before ? "← " + cols(before, "left") : "",
+      right ? cols(right, before ? "" : "right") + " →" : ""].filter(Boolean).join(" · ");
+  }
+  document.querySelector(".egm-wrap").addEventListener("scroll", scrollCue, { passive: true });
+  window.addEventListener("resize", function () { if (P.state.view === "egm") scrollCue(); });
   function keys(e) {
     var b = e.currentTarget, td = b.parentNode, tr = td.parentNode, col = Array.prototype.indexOf.call(tr.children, td), next = null;
     var rows = Array.prototype.filter.call(tr.parentNode.children, function (r) { return r.querySelector(".cell"); }), ri = rows.indexOf(tr);
@@ -202,6 +223,7 @@ window.PCMHModules.egm = function (P) {
   setup();
   P.views.egm = {
     render: render,
+    shown: scrollCue,
     reset: function () { cell = null; },
     urlState: function () { return { cols: cur.key === "scope" ? "" : cur.key, cell: cell ? cell[0] + "~" + cell[1] : "" }; },
     restore: function (x) {
