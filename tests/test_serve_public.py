@@ -109,23 +109,17 @@ def test_data_text_is_escaped_in_html(served):
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
 
 
-CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def browser():
+    import shutil
 
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"]:
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
+    import browsing
+
+    driver, profile = browsing.chromium(offline=False)  # the pages come from the local server
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.browser
