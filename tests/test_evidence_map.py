@@ -360,6 +360,10 @@ def test_every_view_works_at_each_size_offline(page, artifacts, size):
         assert int(driver.find_element(By.ID, "network").get_attribute("data-labels")) >= 1
         top = driver.find_element(By.CSS_SELECTOR, "#ranked-list li .node-link")
         assert top.text == driver.execute_script("return pcmhExplorer.P.currentCases()[0].label")
+        if width < 900:  # the filters fold away; their disclosure triangle stays on screen, inside the box
+            summary = driver.find_element(By.CSS_SELECTOR, "#filters-box > summary")
+            assert summary.is_displayed() and summary.rect["x"] >= 4
+            assert driver.execute_script("return getComputedStyle(arguments[0]).listStylePosition", summary) == "inside"
         driver.save_screenshot(str(artifacts / f"network-{size}.png"))
         for view in ("egm", "map", "table"):
             driver.find_element(By.ID, f"{view}-tab").click()
