@@ -127,33 +127,38 @@ def test_a_fifo_or_folder_named_like_a_case_is_refused_without_blocking(tmp_path
 LINKS = Path(__file__).parent / "hostile" / "cases"  # a dangling symbolic link and one to itself
 
 
-@pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
-def test_a_broken_symlink_among_the_cases_is_an_input_problem(cached, tmp_path, capsys):
+def _refused_after_a_good_build(tmp_path, capsys, cached: bool, damage) -> tuple[Path, str]:
+    """Build a copy of data/, damage it, build again: the second build must fail with exit 1 and
+    leave dist/ exactly as the first left it, cold or from the cache. Returns (data dir, errors)."""
     data, out, cache = tmp_path / "data", tmp_path / "dist", tmp_path / "cache"
     shutil.copytree(DATA, data)
     cache_args = ["--cache", str(cache)] if cached else ["--no-cache"]
     assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    for link in LINKS.iterdir():
-        shutil.copy(link, data / "cases" / link.name, follow_symlinks=False)
+    damage(data)
     assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 1
-    err = capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    return data, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
+def test_a_broken_symlink_among_the_cases_is_an_input_problem(cached, tmp_path, capsys):
+    def add_links(data):
+        for link in LINKS.iterdir():
+            shutil.copy(link, data / "cases" / link.name, follow_symlinks=False)
+
+    data, err = _refused_after_a_good_build(tmp_path, capsys, cached, add_links)
     cases = data / "cases"
     assert f"{cases / 'dangling.yaml'}: cannot be read: it is a symbolic link to no-such-case.yaml, which does not exist" in err
     assert f"{cases / 'loop.yaml'}: cannot be read: it is a symbolic link in a loop (to loop.yaml)" in err
     assert "cannot write" not in err
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 @pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
 def test_a_plain_file_in_place_of_the_cases_folder_is_refused(cached, tmp_path, capsys):
-    data, out, cache = tmp_path / "data", tmp_path / "dist", tmp_path / "cache"
-    shutil.copytree(DATA, data)
-    cache_args = ["--cache", str(cache)] if cached else ["--no-cache"]
-    assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    shutil.rmtree(data / "cases")
-    (data / "cases").write_text("id: not-a-folder\n")
-    assert main(["build", "-q", "--no-shacl", "--data", str(data), "--out", str(out), *cache_args]) == 1
-    assert f"{data / 'cases'}: must be a folder of cases files, not a file" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    def replace_folder(data):
+        shutil.rmtree(data / "cases")
+        (data / "cases").write_text("id: not-a-folder\n")
+
+    data, err = _refused_after_a_good_build(tmp_path, capsys, cached, replace_folder)
+    assert f"{data / 'cases'}: must be a folder of cases files, not a file" in err
