@@ -241,8 +241,12 @@ def _check_succession_cycles(orgs: dict, items, problems: list[Problem]) -> None
 def _check_identifiers_unique(groups, problems: list[Problem]) -> None:
     """One external identifier names one entity: the same Wikidata item, ODS code, ROR id or MeSH
     descriptor given to two places, organisations or tags is a mistake in one of them. (Tags may
-    share a closeMatch: only exact matches and sameAs links must be unique.)"""
+    share a closeMatch: only exact matches and sameAs links must be unique.) One exception: an
+    organisation and its direct successor may share one, as when a merger keeps one trust's ODS
+    code under the new name (Somerset Partnership's RH5 is Somerset NHS FT's since 2020)."""
     seen: dict = {}
+    successions = {(record["id"], s["organisation"]) for key, items in groups if key == "organisations"
+                   for _, _, _, record, _ in items for s in record["succeeded_by"]}
     for key, items in groups:
         for display, text, i, record, _ in items:
             for field_key in ("wikidata", "ods", "ror", "mesh"):
@@ -250,6 +254,8 @@ def _check_identifiers_unique(groups, problems: list[Problem]) -> None:
                 if not ident or ident.get("match") == "close":
                     continue
                 token = (ident["scheme"], ident["code"])
+                if token in seen and {(seen[token], record["id"]), (record["id"], seen[token])} & successions:
+                    continue
                 if token in seen:
                     problems.append(_where(display, text, (key, i, field_key),
                                            f"{ident['scheme']} {ident['code']} is also given to '{seen[token]}'"))
