@@ -53,10 +53,10 @@ def ontology_triples() -> list[tuple]:
     return formats.from_oxigraph(triples)
 
 
-def catalogue_triples(m: Minter) -> list[tuple]:
+def catalogue_triples(m: Minter, cache_dir: Path | None = None) -> list[tuple]:
     from pcmh_kg.query import catalogue  # the query catalogue is optional until queries/ has files
 
-    return catalogue.catalogue_triples(catalogue.load_catalogue(), m)
+    return catalogue.catalogue_triples(catalogue.load_catalogue(cache_dir=cache_dir), m)
 
 
 def graph_chunks(data: loader.Data, m: Minter) -> list[list[tuple]]:
@@ -215,7 +215,7 @@ def _build(check, workers, paths: list[Path], data_dir: Path, out: Path, *, base
         writer.flush()
         cases_end = writer.pos["nt"]
         source_chunk = sources.write(writer, old)
-        for chunk in (catalogue_triples(m), ontology_triples()):
+        for chunk in (catalogue_triples(m, cache_dir), ontology_triples()):
             writer.add(fragments.make(chunk))
         sizes = writer.close()
         if check is not None:
