@@ -6,14 +6,22 @@
 
 Per size: the baseline (PyYAML's C loader alone parsing every case file, as issue 2 defines it),
 a cold build with the SHACL check (the default) and one without (fresh cache, with their stages),
-alternated --runs times and the best of each kept; a rebuild after one changed case (cache warm),
-with and without SHACL; up to --shacl-limit cases, the SHACL engine on its own three ways (the
+alternated --runs times and the median run of each kept; a rebuild after one changed case (cache
+warm), without SHACL --runs times (median) and with SHACL once; up to --shacl-limit cases, the SHACL engine on its own three ways (the
 whole dump in one go, through a pyoxigraph Store, and in the build's parts), to show where its
 time and memory go. Each measured step runs in a child process whose peak memory is the largest total PSS of
 it and its workers (shared pages counted once), sampled every 20 ms while small and at most every
 0.5 s when large: reading PSS walks a process's page tables (~20 ms for 1 GB), and sampling a
-large process often would steal a core from the build. Timings are wall seconds on a shared
-2-core machine: compare ratios, not single runs.
+large process often would steal a core from the build; its CPU time (`cpu_s`, user + system) is
+the child's and every descendant's it waited for (the build's workers and SHACL process). Timings
+are wall seconds on a shared 2-core machine: compare ratios, not single runs.
+
+The issue's figures, per size, in one place (`issue`): the whole-process parse (wall and CPU),
+the whole-process cold build with SHACL and without (wall, CPU, peak memory of the process
+tree), their ratios to the parse (wall to wall, CPU to CPU; `*_vs_parse_in_process` divide by
+the parse loop's own time, as earlier results did), and the rebuild after one changed case as
+a share of the cold build. The build is run as `build.build()` in a fresh `python -c` process,
+which is what `pcmh-kg build` does less its argument parsing (~0.06 s).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import threading
@@ -58,6 +67,7 @@ def _tree_memory(pid: int) -> int:
 def measure(code: str) -> dict:
     """Run Python `code` in a child; it prints one JSON object. Returns it with wall time and peak memory."""
     t0 = time.perf_counter()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT)
     peak = 0
@@ -76,12 +86,14 @@ def measure(code: str) -> dict:
     sampler.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child and the descendants it reaped
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     done.set()
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark step failed:\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(wall_s=round(wall, 3), peak_memory_mb=round(peak / 2**20, 1))
+    result.update(wall_s=round(wall, 3), cpu_s=round(cpu, 3), peak_memory_mb=round(peak / 2**20, 1))
     return result
 
 
@@ -142,20 +154,25 @@ def ensure_synthetic(n: int) -> Path:
     return target
 
 
+def _median(rows: list[dict]) -> dict:
+    """The run of median wall time (of an odd number of runs; the slower middle one of an even)."""
+    return sorted(rows, key=lambda r: r["wall_s"])[len(rows) // 2]
+
+
 def bench_build(n: int, shacl_limit: int, runs: int = 1) -> dict:
     data = ensure_synthetic(n)
     out, cache = WORK / f"dist-{n}", WORK / f"cache-{n}"
     row = {"cases": n, "runs": runs}
-    # the baseline and the cold build alternate, and the best of each counts: the machine is
+    # the baseline and the cold builds alternate, and the median run of each counts: the machine is
     # shared, and a slow spell should not land on one side of the ratio only
     baselines, colds, bare = [], [], []
     for _ in range(runs):
         baselines.append(measure(BASELINE.format(data=str(data))))
         colds.append(measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True, shacl=True)))
         bare.append(measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True, shacl=False)))
-    row["baseline_csafeloader"] = min(baselines, key=lambda r: r["parse_s"])
-    row["cold_build"] = min(colds, key=lambda r: r["wall_s"])
-    row["cold_build_no_shacl"] = min(bare, key=lambda r: r["wall_s"])
+    row["baseline_csafeloader"] = _median(baselines)
+    row["cold_build"] = _median(colds)
+    row["cold_build_no_shacl"] = _median(bare)
     if runs > 1:
         row["baseline_parse_s_all"] = [r["parse_s"] for r in baselines]
         row["cold_build_wall_s_all"] = [r["wall_s"] for r in colds]
@@ -165,8 +182,16 @@ def bench_build(n: int, shacl_limit: int, runs: int = 1) -> dict:
     text = victim.read_text(encoding="utf-8")
     victim.write_text(text.replace("title: Synthetic case", "title: Synthetic case (edited)", 1), encoding="utf-8")
     try:
-        row["rebuild_one_changed"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=False,
-                                                          shacl=False))
+        rebuilds = []
+        for i in range(runs):  # a different edit each time, so that each rebuild has one changed case
+            victim.write_text(text.replace("title: Synthetic case", f"title: Synthetic case (edited {i})", 1),
+                              encoding="utf-8")
+            rebuilds.append(measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=False,
+                                                 shacl=False)))
+        row["rebuild_one_changed"] = _median(rebuilds)
+        if runs > 1:
+            row["rebuild_one_changed_wall_s_all"] = [r["wall_s"] for r in rebuilds]
+        victim.write_text(text.replace("title: Synthetic case", "title: Synthetic case (edited)", 1), encoding="utf-8")
         row["rebuild_one_changed_shacl"] = measure(BUILD.format(data=str(data), out=str(out), cache=str(cache),
                                                                 fresh=False, shacl=True))
     finally:
@@ -176,10 +201,38 @@ def bench_build(n: int, shacl_limit: int, runs: int = 1) -> dict:
     row["cold_build_no_shacl_vs_baseline"] = round(row["cold_build_no_shacl"]["wall_s"] / base, 2) if base else None
     row["rebuild_vs_cold"] = round(row["rebuild_one_changed"]["wall_s"] / row["cold_build_no_shacl"]["wall_s"], 3)
     row["rebuild_shacl_vs_cold"] = round(row["rebuild_one_changed_shacl"]["wall_s"] / row["cold_build"]["wall_s"], 3)
+    row["issue"] = issue_figures(row)
     if n <= shacl_limit:
         measure(BUILD.format(data=str(data), out=str(out), cache=str(cache), fresh=True, shacl=True))  # dist/ as built
         row["shacl_engine"] = {how: measure(SHACL.format(out=str(out), how=how)) for how in ("parts", "whole", "store")}
     return row
+
+
+def issue_figures(row: dict) -> dict:
+    """The figures issue 15 asks for, from a size's row (medians of the runs, see bench_build)."""
+    parse, cold, bare = row["baseline_csafeloader"], row["cold_build"], row["cold_build_no_shacl"]
+
+    def ratio(a, b):
+        return round(a / b, 2) if b else None
+
+    return {
+        "parse_wall_s": parse["wall_s"], "parse_cpu_s": parse["cpu_s"], "parse_in_process_s": parse["parse_s"],
+        "build_shacl_wall_s": cold["wall_s"], "build_shacl_cpu_s": cold["cpu_s"],
+        "build_shacl_peak_mb": cold["peak_memory_mb"],
+        "build_no_shacl_wall_s": bare["wall_s"], "build_no_shacl_cpu_s": bare["cpu_s"],
+        "build_no_shacl_peak_mb": bare["peak_memory_mb"],
+        "build_shacl_vs_parse": ratio(cold["wall_s"], parse["wall_s"]),
+        "build_no_shacl_vs_parse": ratio(bare["wall_s"], parse["wall_s"]),
+        "build_shacl_cpu_vs_parse_cpu": ratio(cold["cpu_s"], parse["cpu_s"]),
+        "build_no_shacl_cpu_vs_parse_cpu": ratio(bare["cpu_s"], parse["cpu_s"]),
+        "build_shacl_vs_parse_in_process": ratio(cold["wall_s"], parse["parse_s"]),
+        "build_no_shacl_vs_parse_in_process": ratio(bare["wall_s"], parse["parse_s"]),
+        "rebuild_no_shacl_pct_of_cold": round(100 * row["rebuild_vs_cold"], 1),
+        "rebuild_shacl_pct_of_cold": round(100 * row["rebuild_shacl_vs_cold"], 1),
+        "rebuild_no_shacl_wall_s": row["rebuild_one_changed"]["wall_s"],
+        "rebuild_shacl_wall_s": row["rebuild_one_changed_shacl"]["wall_s"],
+        "rebuild_shacl_peak_mb": row["rebuild_one_changed_shacl"]["peak_memory_mb"],
+    }
 
 
 QUERIES = """
@@ -214,7 +267,7 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[60, 1000, 10000, 100000])
     p.add_argument("--queries-size", type=int, default=100000, help="synthetic size for query timings (0: skip)")
     p.add_argument("--repeat", type=int, default=3, help="query repetitions (best of)")
-    p.add_argument("--runs", type=int, default=3, help="baseline and cold build runs per size (best of)")
+    p.add_argument("--runs", type=int, default=3, help="baseline, cold build and rebuild runs per size (median)")
     p.add_argument("--shacl-limit", type=int, default=10000, help="time the SHACL engine on its own (three ways) up to this many cases")
     args = p.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)

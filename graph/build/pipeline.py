@@ -53,10 +53,10 @@ def ontology_triples() -> list[tuple]:
     return formats.from_oxigraph(triples)
 
 
-def catalogue_triples(m: Minter) -> list[tuple]:
+def catalogue_triples(m: Minter, cache_dir: Path | None = None) -> list[tuple]:
     from pcmh_kg.query import catalogue  # the query catalogue is optional until queries/ has files
 
-    return catalogue.catalogue_triples(catalogue.load_catalogue(), m)
+    return catalogue.catalogue_triples(catalogue.load_catalogue(cache_dir=cache_dir), m)
 
 
 def graph_chunks(data: loader.Data, m: Minter) -> list[list[tuple]]:
@@ -170,6 +170,7 @@ class _Build:
         self.old = None
 
     def run(self, cache_dir: Path | None) -> BuildResult:
+        self.cache_dir = cache_dir
         self.say("reading and validating data ...")
         self.fw, self.problems = loader.load_framework(self.data_dir)
         self.index = rebuild.RebuildIndex(cache_dir, self.data_dir, self.out, self.m.base, self.profile)
@@ -252,7 +253,7 @@ class _Build:
         self.source_chunk = self.sources.write(self.writer, self.old)
 
     def _write_catalogue(self) -> None:
-        self.writer.add(fragments.make(catalogue_triples(self.m)))
+        self.writer.add(fragments.make(catalogue_triples(self.m, self.cache_dir)))
 
     def _write_ontology(self) -> None:
         self.writer.add(fragments.make(ontology_triples()))
