@@ -16,7 +16,7 @@ from pcmh_kg.build import fragments
 from pcmh_kg.model.vocab import DCTERMS, PCMH, RDF, RDFS, SCHEMA, XSD
 from pcmh_kg.sinks import formats
 from pcmh_kg.sinks.formats import BLANK
-from pcmh_kg.triples.emit import iri, text, typed
+from pcmh_kg.triples.terms import iri, text, typed
 
 S = "https://w3id.org/pcmh-kg/case/tricky"
 NASTY = [

@@ -29,7 +29,7 @@ from pcmh_kg.model.vocab import DCAT, DCTERMS, LICENSE, PREFIXES, PROV, RDF, RDF
 from pcmh_kg.sinks import formats, jsonld, registry
 from pcmh_kg.sources import loader, yamlio
 from pcmh_kg.triples import emit
-from pcmh_kg.triples.emit import Lines, integer, iri, text, typed
+from pcmh_kg.triples.terms import Lines, integer, iri, text, typed
 
 CHUNK_ORDER = ("framework", "cases", "sources", "catalogue", "ontology")
 """The graph's chunks in the order the dumps hold them, for the build and graph_chunks alike: the

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pcmh_kg import resources
 from pcmh_kg.model.vocab import DCTERMS, RDF, RDFS, SCHEMA, SH, Minter
-from pcmh_kg.triples.emit import Lines, iri, text
+from pcmh_kg.triples.terms import Lines, iri, text
 
 PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[a-z]+)(?:\s*,\s*default\s+(?P<default>[^)]*))?\)\s*:?\s*(?P<doc>.*)$"

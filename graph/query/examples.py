@@ -17,7 +17,7 @@ from pcmh_kg.model.vocab import OWL, PREFIXES, RDF, SH, XSD, Minter
 from pcmh_kg.query import catalogue, sparql
 from pcmh_kg.sinks import document, formats
 from pcmh_kg.sinks.formats import BLANK
-from pcmh_kg.triples.emit import Lines, iri, typed
+from pcmh_kg.triples.terms import Lines, iri, typed
 
 SCHEMA_HTTPS = "https://schema.org/"  # SIB's spelling; the graph itself uses http://schema.org/
 PREFIXES_NODE = "_:sparql_examples_prefixes"

@@ -24,7 +24,7 @@ from pcmh_kg.release import diff as differ
 from pcmh_kg.release import graphs, versions
 from pcmh_kg.sinks import document, formats
 from pcmh_kg.sinks.formats import BLANK
-from pcmh_kg.triples.emit import Lines, iri, text, typed
+from pcmh_kg.triples.terms import Lines, iri, text, typed
 
 CS = "http://purl.org/vocab/changeset/schema#"
 

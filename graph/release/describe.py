@@ -15,7 +15,7 @@ from pcmh_kg.model.vocab import DCAT, DCTERMS, FOAF, LICENSE, PROV, RDF, RDFS, X
 from pcmh_kg.release.versions import ReleaseMinter
 from pcmh_kg.sinks import registry
 from pcmh_kg.sinks.formats import BLANK
-from pcmh_kg.triples.emit import Lines, iri, text, typed
+from pcmh_kg.triples.terms import Lines, iri, text, typed
 
 SPDX = "http://spdx.org/rdf/terms#"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"

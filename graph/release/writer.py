@@ -26,7 +26,7 @@ from pcmh_kg.query import catalogue, examples
 from pcmh_kg.release import changelog, citation, crate, describe, versions
 from pcmh_kg.release.versions import ReleaseMinter
 from pcmh_kg.sinks import formats, registry
-from pcmh_kg.triples.emit import iri, text, typed
+from pcmh_kg.triples.terms import iri, text, typed
 
 CHUNK = 50_000  # triples per fragment when the dumps are rewritten: bounded memory at any size
 COPIED = ("context.jsonld", "shapes.ttl")

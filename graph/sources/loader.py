@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pcmh_kg.model.problems import InvalidInput, Problem, field_name
 from pcmh_kg.model.vocab import Minter
-from pcmh_kg.sources import schema, yamlio
+from pcmh_kg.sources import references, schema, yamlio
 from pcmh_kg.sources.schema import Checker
 
 CASES_DIR = "cases"
@@ -188,81 +188,6 @@ def _load_list_files(folder: Path, key: str, check, problems: list[Problem], *,
     return out
 
 
-def _where(display: str, text: str | None, path: tuple, message: str) -> Problem:
-    line = yamlio.line_of(text, path) if text is not None else None
-    return Problem(display, line, field_name(path), message)
-
-
-def _check_unique(items, key_name: str, kind: str, problems: list[Problem]) -> dict:
-    seen: dict = {}
-    for display, text, i, record, _ in items:
-        rid = record["id"]
-        if rid is None:
-            continue
-        if rid in seen:
-            first = seen[rid]
-            problems.append(_where(display, text, (key_name, i, "id"),
-                                   f"duplicate {kind} id '{rid}' (first defined in {first[0]})"))
-        else:
-            seen[rid] = (display, record)
-    return seen
-
-
-def _check_acyclic(records: dict, parent_key: str, kind: str, items, key_name, problems):
-    for display, text, i, record, _ in items:
-        seen = {record["id"]}
-        cur = record.get(parent_key)
-        while cur is not None and cur in records:
-            if cur in seen:
-                problems.append(_where(display, text, (key_name, i, parent_key),
-                                       f"{kind} hierarchy has a cycle through '{cur}'"))
-                break
-            seen.add(cur)
-            cur = records[cur][1].get(parent_key)
-
-
-def _check_succession_cycles(orgs: dict, items, problems: list[Problem]) -> None:
-    """An organisation can never be, through its successors, its own successor."""
-    for display, text, _i, record, _ in items:
-        todo = [(s["organisation"], s["path"]) for s in record["succeeded_by"]]
-        seen = set()
-        while todo:
-            oid, path = todo.pop()
-            if oid == record["id"]:
-                problems.append(_where(display, text, path + ("organisation",),
-                                       f"succession has a cycle back to '{record['id']}'"))
-                break
-            if oid in seen or oid not in orgs:
-                continue
-            seen.add(oid)
-            todo.extend((s["organisation"], path) for s in orgs[oid][1]["succeeded_by"])
-
-
-def _check_identifiers_unique(groups, problems: list[Problem]) -> None:
-    """One external identifier names one entity: the same Wikidata item, ODS code, ROR id or MeSH
-    descriptor given to two places, organisations or tags is a mistake in one of them. (Tags may
-    share a closeMatch: only exact matches and sameAs links must be unique.) One exception: an
-    organisation and its direct successor may share one, as when a merger keeps one trust's ODS
-    code under the new name (Somerset Partnership's RH5 is Somerset NHS FT's since 2020)."""
-    seen: dict = {}
-    successions = {(record["id"], s["organisation"]) for key, items in groups if key == "organisations"
-                   for _, _, _, record, _ in items for s in record["succeeded_by"]}
-    for key, items in groups:
-        for display, text, i, record, _ in items:
-            for field_key in ("wikidata", "ods", "ror", "mesh"):
-                ident = record.get(field_key)
-                if not ident or ident.get("match") == "close":
-                    continue
-                token = (ident["scheme"], ident["code"])
-                if token in seen and {(seen[token], record["id"]), (record["id"], seen[token])} & successions:
-                    continue
-                if token in seen:
-                    problems.append(_where(display, text, (key, i, field_key),
-                                           f"{ident['scheme']} {ident['code']} is also given to '{seen[token]}'"))
-                else:
-                    seen[token] = record["id"]
-
-
 class Framework:
     """The guide, tags, places and organisations of a data directory, and their ids."""
 
@@ -321,41 +246,41 @@ def _load_tags(root: Path, data: Data, problems: list[Problem]) -> tuple[dict, l
                 "definition": c.text(sm.get("definition"), ("scheme", "definition")),
             }
         problems.extend(Problem(schemes[0][0], None, field_name(p), msg) for p, msg in c.problems)
-    tags = _check_unique(tag_items, "tags", "tag", problems)
+    tags = references.check_unique(tag_items, "tags", "tag", problems)
     for display, text, i, record, _ in tag_items:
         if record["broader"] and record["broader"] not in tags:
-            problems.append(_where(display, text, ("tags", i, "broader"), f"unknown tag '{record['broader']}'"))
-    _check_acyclic(tags, "broader", "tag", tag_items, "tags", problems)
+            problems.append(references.where(display, text, ("tags", i, "broader"), f"unknown tag '{record['broader']}'"))
+    references.check_acyclic(tags, "broader", "tag", tag_items, "tags", problems)
     data.tags = [record for _, record in tags.values()]
     return tags, tag_items
 
 
 def _load_places(root: Path, data: Data, problems: list[Problem]) -> tuple[dict, list]:
     place_items = _load_list_files(root / "places", "places", schema.check_place, problems)
-    places = _check_unique(place_items, "places", "place", problems)
+    places = references.check_unique(place_items, "places", "place", problems)
     for display, text, i, record, meta in place_items:
         if record["parent"] and record["parent"] not in places:
-            problems.append(_where(display, text, ("places", i, "parent"), f"unknown place '{record['parent']}'"))
+            problems.append(references.where(display, text, ("places", i, "parent"), f"unknown place '{record['parent']}'"))
         record["sources"] = meta["file_sources"] + [s for s in record["sources"] if s not in meta["file_sources"]]
         record["source_urls"] = [s["url"] for s in record["sources"]]
-    _check_acyclic(places, "parent", "place", place_items, "places", problems)
+    references.check_acyclic(places, "parent", "place", place_items, "places", problems)
     data.places = [record for _, record in places.values()]
     return places, place_items
 
 
 def _load_organisations(root: Path, data: Data, places: dict, problems: list[Problem]) -> tuple[dict, list]:
     org_items = _load_list_files(root / "organisations", "organisations", schema.check_organisation, problems)
-    orgs = _check_unique(org_items, "organisations", "organisation", problems)
+    orgs = references.check_unique(org_items, "organisations", "organisation", problems)
     for display, text, i, record, meta in org_items:
         if record["place"] and record["place"] not in places:
-            problems.append(_where(display, text, ("organisations", i, "place"), f"unknown place '{record['place']}'"))
+            problems.append(references.where(display, text, ("organisations", i, "place"), f"unknown place '{record['place']}'"))
         for succ in record["succeeded_by"]:
             if succ["organisation"] not in orgs:
-                problems.append(_where(display, text, succ["path"] + ("organisation",),
+                problems.append(references.where(display, text, succ["path"] + ("organisation",),
                                        f"unknown successor organisation '{succ['organisation']}'"))
         for source in meta["file_sources"]:
             data.sources.setdefault(source["url"], source)
-    _check_succession_cycles(orgs, org_items, problems)
+    references.check_succession_cycles(orgs, org_items, problems)
     data.organisations = [record for _, record in orgs.values()]
     return orgs, org_items
 
@@ -383,7 +308,7 @@ def load_framework(root: Path) -> tuple[Framework, list[Problem]]:
     tags, tag_items = _load_tags(root, data, problems)
     places, place_items = _load_places(root, data, problems)
     orgs, org_items = _load_organisations(root, data, places, problems)
-    _check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
+    references.check_identifiers_unique([("tags", tag_items), ("places", place_items), ("organisations", org_items)], problems)
     if data.guide.get("publisher") and data.guide["publisher"] not in orgs:
         problems.append(Problem(display_path(root / "guide.yaml"), None, "guide.publisher",
                                 f"unknown organisation '{data.guide['publisher']}'"))

@@ -2,7 +2,7 @@
 
 Every chunk of the graph (one case, the framework, the sources, the query catalogue) is made here
 as a list of (subject, predicate, object) tuples, each subject's triples together, in a fixed
-order, so the same input always gives the same bytes. graph/formats.py and graph/jsonld.py write
+order, so the same input always gives the same bytes. graph/sinks/formats.py and graph/sinks/jsonld.py write
 them as N-Triples, Turtle, RDF/XML and JSON-LD in one pass each; a case's triples can be made and
 written in a worker process.
 """
@@ -35,51 +35,7 @@ from pcmh_kg.model.vocab import (
     XSD,
     Minter,
 )
-from pcmh_kg.sinks.formats import IRI, LITERAL, TYPED
-
-
-def iri(value: str) -> tuple:
-    return (IRI, value)
-
-
-def text(value: str, lang: str | None = "en") -> tuple:
-    return (LITERAL, value, lang)
-
-
-def typed(value, datatype: str) -> tuple:
-    return (TYPED, str(value), datatype)
-
-
-def integer(value: int) -> tuple:
-    return typed(int(value), f"{XSD}integer")
-
-
-def partial_date(value: str) -> tuple:
-    """2022-07-01, 2015-12 or 2021 as xsd:date, xsd:gYearMonth or xsd:gYear. These are not OWL 2
-    datatypes, so they are only ever objects of annotation properties (dcterms:date, dcterms:issued)."""
-    kind = {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
-    return typed(value, XSD + kind)
-
-
-def decimal_lexical(value: float) -> str:
-    lexical = f"{value:.6f}".rstrip("0")
-    return lexical + "0" if lexical.endswith(".") else lexical
-
-
-def decimal(value: float) -> tuple:
-    return typed(decimal_lexical(value), f"{XSD}decimal")
-
-
-class Lines:
-    """Collects the triples of a chunk, one subject at a time."""
-
-    __slots__ = ("triples",)
-
-    def __init__(self):
-        self.triples: list[tuple] = []
-
-    def add(self, s: str, p: str, o: tuple) -> None:
-        self.triples.append((s, p, o))
+from pcmh_kg.triples.terms import Lines, decimal, decimal_lexical, integer, iri, partial_date, text, typed
 
 
 def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
@@ -117,7 +73,15 @@ def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
         add(c, PCMH + "flag", iri(PCMH + FLAGS[flag]))
     if profile == "full" and case.get("notes"):
         add(c, SKOS + "editorialNote", text(case["notes"]))
+    _lesson_evidence(add, c, case, m)
+    if status:
+        _status_statement(add, c, case["title"], status)
+    _contact_point(add, c, case, m, profile)
+    return t.triples
 
+
+def _lesson_evidence(add, c: str, case: dict, m: Minter) -> None:
+    """A node per lesson link: the reason, where it comes from (guide or curated) and its source."""
     for link in case["lessons"]:
         node = f"{c}/lesson/{link['lesson']}"
         add(node, RDF + "type", iri(PCMH + "LessonEvidence"))
@@ -129,14 +93,20 @@ def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
         for url in derived:
             add(node, PROV + "wasDerivedFrom", iri(url))
 
-    if status:
-        node = f"{c}/status"
-        add(node, RDF + "type", iri(PCMH + "StatusStatement"))
-        add(node, RDFS + "label", text(f"{case['title']}: {status['value']} as of {status['as_of']}"))
-        add(node, PCMH + "status", iri(PCMH + STATUSES[status["value"]]))
-        add(node, DCTERMS + "date", partial_date(status["as_of"]))
-        add(node, PROV + "wasDerivedFrom", iri(status["source"]))
 
+def _status_statement(add, c: str, title: str, status: dict) -> None:
+    """Running / ended as of a date, with the page that says so."""
+    node = f"{c}/status"
+    add(node, RDF + "type", iri(PCMH + "StatusStatement"))
+    add(node, RDFS + "label", text(f"{title}: {status['value']} as of {status['as_of']}"))
+    add(node, PCMH + "status", iri(PCMH + STATUSES[status["value"]]))
+    add(node, DCTERMS + "date", partial_date(status["as_of"]))
+    add(node, PROV + "wasDerivedFrom", iri(status["source"]))
+
+
+def _contact_point(add, c: str, case: dict, m: Minter, profile: str) -> None:
+    """A role at an organisation and its public page; a person's name, email or phone only in the
+    full profile, never in a public export."""
     contact = case["contact"]
     node = f"{c}/contact"
     add(node, RDF + "type", iri(VCARD + "Organization"))
@@ -151,7 +121,6 @@ def case_triples(case: dict, m: Minter, profile: str = "public") -> list[tuple]:
             add(node, VCARD + "hasEmail", iri("mailto:" + contact["email"]))
         if contact.get("phone"):
             add(node, VCARD + "hasTelephone", iri("tel:" + "".join(contact["phone"].split())))
-    return t.triples
 
 
 def identifier_links(add, entity: str, idents) -> None:
@@ -199,8 +168,13 @@ def framework_triples(data, m: Minter) -> list[tuple]:
 
 def _guide_triples(add, data, m: Minter) -> None:
     """The guide as a report, and its topics, themes and lessons as SKOS concepts in its schemes."""
-    g = data.guide
-    gi = m.guide(g["id"])
+    gi = m.guide(data.guide["id"])
+    _guide_report(add, data.guide, gi, m)
+    _concept_schemes(add, data, gi, m)
+    _guide_concepts(add, data, gi, m)
+
+
+def _guide_report(add, g: dict, gi: str, m: Minter) -> None:
     add(gi, RDF + "type", iri(PCMH + "Guide"))
     add(gi, RDF + "type", iri(SCHEMA + "Report"))  # superclasses stated too, for stores without inference
     add(gi, RDF + "type", iri(PROV + "Entity"))
@@ -216,6 +190,9 @@ def _guide_triples(add, data, m: Minter) -> None:
     for s in g["sources"]:
         add(gi, RDFS + "seeAlso", iri(s["url"]))
 
+
+def _concept_schemes(add, data, gi: str, m: Minter) -> None:
+    """Three schemes: the guide's topics, its themes and lessons, and our tags."""
     for name, title, top in (
         ("topics", "Primary-care topics of the guide", [m.topic(x["id"]) for x in data.topics]),
         ("lessons", "Themes and lessons for commissioners of the guide", [m.theme(x["id"]) for x in data.themes]),
@@ -232,6 +209,8 @@ def _guide_triples(add, data, m: Minter) -> None:
         for concept in top:
             add(sc, SKOS + "hasTopConcept", iri(concept))
 
+
+def _guide_concepts(add, data, gi: str, m: Minter) -> None:
     def guide_concept(node: str, cls: str, item: dict, scheme: str, label: str, top: bool) -> None:
         """A numbered concept of the guide: a topic, a theme or a lesson."""
         add(node, RDF + "type", iri(PCMH + cls))
