@@ -28,10 +28,6 @@ def queries_dir() -> Path:
     return _first(_PKG.parent / "queries", _PKG / "queries")
 
 
-def viz_dir() -> Path:
-    return _first(_PKG.parent / "viz", _PKG / "viz")
-
-
 def packaged_data_dir() -> Path:
     return _first(_PKG.parent / "data", _PKG / "data")
 

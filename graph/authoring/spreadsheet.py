@@ -308,8 +308,3 @@ _Dumper.add_representer(str, _str)
 def case_yaml(record: dict) -> str:
     """A case file in the layout of data/templates/case.yaml."""
     return yaml.dump(record, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def write_template(path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerow(COLUMNS)

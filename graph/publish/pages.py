@@ -119,12 +119,6 @@ def results_page(r, ln: Linker, query: str, note: str = "", downloads: list[tupl
                   downloads=downloads, editor=editor)
 
 
-def sparql_editor(examples: list[dict], prefixes: dict[str, str], timeout: float, max_rows: int,
-                  service: bool) -> bytes:
-    return render("sparql.html", examples=examples, prefixes=prefixes, timeout=timeout, max_rows=max_rows,
-                  service=service)
-
-
 def queries_page(queries: list[tuple]) -> bytes:
     """`queries`: (Query, run_href, editor_href or None) for each catalogue query."""
     return render("queries.html", queries=queries)

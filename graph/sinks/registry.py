@@ -45,7 +45,3 @@ LOAD_DUMP = NTRIPLES.dump  # the dump a store loads: the fastest to parse
 
 def by_extension(suffix: str) -> RdfFormat | None:
     return next((f for f in FORMATS if f.extension == suffix), None)
-
-
-def by_media_type(media_type: str) -> RdfFormat | None:
-    return next((f for f in FORMATS if media_type in f.media_types), None)
