@@ -244,3 +244,62 @@ def test_push_refuses_a_graph_that_breaks_the_shapes(oxigraph_server, real_dist,
     err = capsys.readouterr().err
     assert code != 0 and "SHACL" in err and case in err and "nothing was sent" in err
     assert held() == before
+
+
+PLANTED = """
+pcmhsh:NoPlantedWord a sh:NodeShape ;
+    sh:targetClass pcmh:CaseStudy ;
+    sh:property [ sh:path dcterms:description ; sh:not [ sh:pattern "PLANTEDWORD" ] ] .
+"""
+
+
+def _plant(case_file: Path) -> None:
+    """The word the stricter shape forbids, in a case's summary (written as the importer writes)."""
+    import yaml
+
+    from pcmh_kg.authoring.spreadsheet import case_yaml
+
+    raw = yaml.safe_load(case_file.read_text())
+    raw["summary"] = raw["summary"].rstrip() + " PLANTEDWORD"
+    case_file.write_text(case_yaml(raw))
+
+
+def test_a_rebuild_checks_the_changed_cases_and_only_them(tmp_path, monkeypatch):
+    """Unchanged cases that passed on the same shapes, ontology and framework are not checked
+    again; a changed case is, and a violation in it fails the rebuild with its file."""
+    data, out, cache = tmp_path / "data", tmp_path / "dist", tmp_path / "cache"
+    shutil.copytree(DATA, data)
+    stricter = tmp_path / "shapes.ttl"
+    stricter.write_text(shapes.SHAPES_FILE.read_text() + PLANTED)
+    monkeypatch.setattr(shapes, "SHAPES_FILE", stricter)
+    cold = build.build(data, out, cache_dir=cache)
+    assert cold.shacl == "conforms" and cold.shacl_reused_bytes == 0
+    cases = sorted((data / "cases").glob("*.yaml"))
+    cases[3].write_text(cases[3].read_text() + "\n# an edit that changes no triple\n")
+    warm = build.build(data, out, cache_dir=cache)
+    parts = json.loads((out / "build.json").read_text())["nt_parts"]
+    cases_bytes = parts["cases_end"] - parts["framework_end"]
+    assert warm.shacl == "conforms" and cases_bytes * 0.9 < warm.shacl_reused_bytes < cases_bytes
+    clean = build.build(data, tmp_path / "clean", cache_dir=None)
+    assert all((out / f.name).read_bytes() == f.read_bytes() for f in clean.out.iterdir())
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    _plant(cases[7])
+    with pytest.raises(InvalidInput) as err:
+        build.build(data, out, cache_dir=cache)
+    assert [p.file for p in err.value.problems if p.file.endswith(cases[7].name)], err.value.problems
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+
+
+def test_new_shapes_check_every_case_again(tmp_path, monkeypatch):
+    """A case that passed the old shapes is checked against new ones even if it did not change."""
+    data, out, cache = tmp_path / "data", tmp_path / "dist", tmp_path / "cache"
+    shutil.copytree(DATA, data)
+    cases = sorted((data / "cases").glob("*.yaml"))
+    _plant(cases[2])
+    assert build.build(data, out, cache_dir=cache).shacl == "conforms"  # the shipped shapes allow it
+    stricter = tmp_path / "shapes.ttl"
+    stricter.write_text(shapes.SHAPES_FILE.read_text() + PLANTED)
+    monkeypatch.setattr(shapes, "SHAPES_FILE", stricter)
+    with pytest.raises(InvalidInput) as err:
+        build.build(data, out, cache_dir=cache)
+    assert [p.file for p in err.value.problems if p.file.endswith(cases[2].name)], err.value.problems

@@ -34,6 +34,7 @@ from pcmh_kg.triples.terms import Lines, integer, iri, text, typed
 CHUNK_ORDER = ("framework", "cases", "sources", "catalogue", "ontology")
 """The graph's chunks in the order the dumps hold them, for the build and graph_chunks alike: the
 SHACL check in parts relies on the framework coming first and the cases next (graph/build/shapes.py)."""
+NT = fragments.KINDS.index("nt")
 OWNED = set(registry.DUMP_FILES.values()) | {"context.jsonld", "void.ttl", "ontology.ttl", "shapes.ttl", "build.json"}
 
 
@@ -45,6 +46,7 @@ class BuildResult:
     cases: int
     timings: dict = field(default_factory=dict)
     shacl: str = "skipped"
+    shacl_reused_bytes: int = 0  # N-Triples of unchanged cases not checked again (passed last time)
 
 
 def ontology_triples() -> list[tuple]:
@@ -168,6 +170,7 @@ class _Build:
         self.marks: dict = {}  # where the framework and the cases end in the N-Triples dump
         self.fresh: dict[str, rebuild.Entry] = {}  # this build's index entries
         self.old = None
+        self.shacl_basis = None  # set when the shapes are checked (shapes.basis)
 
     def run(self, cache_dir: Path | None) -> BuildResult:
         self.cache_dir = cache_dir
@@ -192,17 +195,19 @@ class _Build:
                 self.index.close_previous(self.old)
             _keep_unowned(self.out, self.tmp)
             stage.swap_in()
-        self.index.save(self.fresh, sizes, self.source_chunk)
+        self.index.save(self.fresh, sizes, self.source_chunk, self.shacl_basis)
         self.timings["total"] = time.perf_counter() - self.t0
         return result
 
     def _write_framework(self) -> None:
         if self.problems:
             return  # the cases are still checked, so that every problem is listed
-        self.writer.add(fragments.make(emit.framework_triples(self.fw.data, self.m)))
+        framework = fragments.make(emit.framework_triples(self.fw.data, self.m))
+        self.writer.add(framework)
         self.marks["framework_end"] = self.writer.pos["nt"]
         if self.check is not None:
             self.check.open(self.tmp / fragments.FILES["nt"], self.marks["framework_end"], self.m.case(""))
+            self.shacl_basis = shapes.basis(framework.parts["nt"], self.m.case(""))
 
     def _unchanged(self) -> dict[Path, rebuild.Entry]:
         if not self.old:
@@ -221,6 +226,8 @@ class _Build:
         made = workers.iter_cases(todo, self.m.base, self.profile, segments=self.segments.folder, pool=pool,
                                   progress=lambda n, total: self.say(f"  cases {n}/{total}"))
         shared_stats: dict = {}
+        # unchanged cases need no new shapes check if the last one passed on the same basis
+        checked_before = self.shacl_basis is not None and self.shacl_basis == self.index.shacl_basis
         for path in self.paths:
             entry = reused.get(path)
             if entry is None:
@@ -238,8 +245,14 @@ class _Build:
             if self.problems:
                 continue  # keep checking, stop writing
             source = self.old if run is None else self.segments.open(run, self.writer)
-            self.fresh[str(path)] = entry._replace(where=self.writer.copy(source, entry.where, entry.stats))
-            if self.check is not None:
+            where = self.writer.copy(source, entry.where, entry.stats)
+            self.fresh[str(path)] = entry._replace(where=where)
+            if self.check is None:
+                continue
+            if run is None and checked_before:
+                start, length = where[NT]
+                self.check.skip(start, start + length)
+            else:
                 self.check.feed(self.writer.pos["nt"])  # written up to there (copies are flushed run by run)
         if self.problems:
             raise InvalidInput(self.problems)
@@ -296,7 +309,8 @@ class _Build:
             "nt_parts": {**self.marks, "bytes": sizes[fragments.FILES["nt"]]},
         }
         (self.tmp / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-        return BuildResult(self.out, stats.triples, counts, len(self.fw.data.cases), self.timings, shacl_report)
+        reused = self.check.skipped if self.check is not None else 0
+        return BuildResult(self.out, stats.triples, counts, len(self.fw.data.cases), self.timings, shacl_report, reused)
 
 
 class SourceChunks:

@@ -39,6 +39,7 @@ class RebuildIndex:
                     str(out.resolve()), base, profile)
         self.entries: dict[str, Entry] = {}
         self.sources = None
+        self.shacl_basis = None  # what the previous build's conforming shapes check rested on
 
     def open_previous(self) -> dict | None:
         """The previous dumps, open by kind, if the index describes them; else None."""
@@ -59,6 +60,7 @@ class RebuildIndex:
                 self.entries[path] = Entry(workers.Stamp(*stamp), case, where, stats)
             digest, placed = stored["sources"]
             self.sources = (digest, [(where, _stats_of(key)) for where, key in placed])
+            self.shacl_basis = stored.get("shacl_basis")
             return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
         except Exception:  # a damaged or stale cache is only a slower build
             self.entries = {}
@@ -90,9 +92,10 @@ class RebuildIndex:
         for fh in (files or {}).values():
             fh.close()
 
-    def save(self, entries: dict[str, Entry], sizes: dict, sources: tuple) -> None:
+    def save(self, entries: dict[str, Entry], sizes: dict, sources: tuple, shacl_basis: str | None = None) -> None:
         """marshal, not pickle: 3x faster for these plain records (100k of them), and the key
-        holds the Python version, whose marshal format it is."""
+        holds the Python version, whose marshal format it is. `shacl_basis`: the digest of the
+        shapes, ontology and framework a conforming shapes check used (None: not checked)."""
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +106,7 @@ class RebuildIndex:
         with open(tmp, "wb") as fh:
             digest, placed = sources
             fh.write(marshal.dumps({
-                "key": self.key, "sizes": sizes, "entries": plain,
+                "key": self.key, "sizes": sizes, "entries": plain, "shacl_basis": shacl_basis,
                 "sources": (digest, [(where, stats.key()) for where, stats in placed])}))
         os.replace(tmp, self.path)
 

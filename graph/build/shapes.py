@@ -109,6 +109,18 @@ def prepare() -> None:
     _shape_triggers(str(SHAPES_FILE))
 
 
+def basis(framework_nt: bytes, case_prefix: str) -> str:
+    """What a case's check rests on besides its own triples: the shapes, the ontology and the
+    framework. A rebuild on the same basis need not check the cases that did not change."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in (SHAPES_FILE.read_bytes(), (resources.ontology_dir() / "pcmh.ttl").read_bytes(),
+                 framework_nt, case_prefix.encode()):
+        h.update(len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()
+
+
 def validate_ntriples(nt: bytes | str, use_shapes: list[str] | None = None) -> list[Result]:
     """Every result of checking the N-Triples `nt` (against `use_shapes` only, if given)."""
     import pyshacl_turbo
@@ -172,17 +184,32 @@ class Stream:
         self.case_subject = re.compile(rb"^<" + re.escape(case_prefix.encode()), re.M)
         self.case_key = re.compile(rb"<" + re.escape(case_prefix.encode()) + rb"[^/>]*")
         self.results: set[Result] = set()
+        self.carry = b""  # read, not yet checked: cases before a skipped stretch, or past a cut
+        self.skipped = 0  # bytes of cases left unchecked (checked by the previous build)
 
     def feed(self, pos: int, *, last: bool = False) -> None:
         self.upto = max(self.upto, pos)
-        while self.upto - self.done >= BATCH_BYTES or (last and self.upto > self.done):
-            batch = self.read(self.done, self.upto)
-            if len(batch) > 2 * BATCH_BYTES:  # a long stretch given at once: cut it between two cases
-                batch = batch[:self._cut(batch, BATCH_BYTES)]
-            self.done += len(batch)
+        while len(self.carry) + self.upto - self.done >= BATCH_BYTES or (last and (self.carry or self.upto > self.done)):
+            end = min(self.upto, self.done + 3 * BATCH_BYTES)  # a long stretch is read in pieces
+            batch = self.carry + self.read(self.done, end)
+            self.done = end
+            cut = self._cut(batch, BATCH_BYTES) if len(batch) > 2 * BATCH_BYTES else len(batch)
+            batch, self.carry = batch[:cut], batch[cut:]
             shapes = triggered(batch)
             if shapes:
                 self.results.update(validate_ntriples(self.framework + batch + self.ontology, shapes))
+
+    def skip(self, start: int, end: int) -> None:
+        """Cases from `start` to `end` are unchanged since a build that conformed, with the same
+        framework, ontology and shapes: a shape about a case reads only its chunk and the
+        framework, so their results are the same (none). What comes before is kept for the next
+        batch, so that scattered edits are still checked in batches of BATCH_BYTES."""
+        if start > self.done:
+            self.carry += self.read(self.done, start)
+        self.skipped += end - max(start, self.done)
+        self.done = max(self.done, end)
+        self.upto = max(self.upto, self.done)
+        self.feed(self.done)
 
     def _cut(self, batch: bytes, near: int) -> int:
         """Where the case reaching past `near` starts (a case's lines are together: its node's and
@@ -254,6 +281,8 @@ class ShapesCheck:
         self._proc.start()
         child.close()
         self._sent = 0
+        self.skipped = 0  # bytes of unchanged cases the check did not need to read again
+        self._skip = None  # a stretch of unchanged cases not yet sent: [start, end]
 
     @staticmethod
     def _run(conn, parent: int) -> None:
@@ -271,8 +300,10 @@ class ShapesCheck:
                     message = conn.recv()
                     if message[0] == "feed":
                         stream.feed(message[1])
+                    elif message[0] == "skip":
+                        stream.skip(message[1], message[2])
                     else:
-                        conn.send(("done", stream.finish(message[1], message[2])))
+                        conn.send(("done", (stream.finish(message[1], message[2]), stream.skipped)))
                         break
         except EOFError:
             pass  # the build no longer needs the check
@@ -287,11 +318,28 @@ class ShapesCheck:
 
     def feed(self, pos: int) -> None:
         if pos - self._sent >= self.FEED_BYTES:
+            self._send_skip()
             self._conn.send(("feed", pos))
             self._sent = pos
 
+    def skip(self, start: int, end: int) -> None:
+        """The case written from `start` to `end` needs no check (see Stream.skip); neighbours are
+        sent as one stretch."""
+        if self._skip is not None and self._skip[1] == start:
+            self._skip[1] = end
+            return
+        self._send_skip()
+        self._skip = [start, end]
+
+    def _send_skip(self) -> None:
+        if self._skip is not None:
+            self._conn.send(("skip", *self._skip))
+            self._sent = max(self._sent, self._skip[1])
+            self._skip = None
+
     def finish(self, cases_end: int, total: int) -> None:
         """The dump is complete: check the rest (results() waits for the answer)."""
+        self._send_skip()
         self._conn.send(("finish", cases_end, total))
 
     def results(self) -> list[Result]:
@@ -303,7 +351,8 @@ class ShapesCheck:
         self._proc.join()
         if kind == "error":
             raise CheckFailed(payload)
-        return payload
+        results, self.skipped = payload
+        return results
 
     def cancel(self) -> None:
         """Stop the check if it still runs; harmless after finish()."""
