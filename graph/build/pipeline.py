@@ -46,7 +46,7 @@ class BuildResult:
     cases: int
     timings: dict = field(default_factory=dict)
     shacl: str = "skipped"
-    shacl_reused_bytes: int = 0  # N-Triples of unchanged cases not checked again (passed last time)
+    shacl_reused_bytes: int = 0  # N-Triples of unchanged chunks not checked again (passed last time)
 
 
 def ontology_triples() -> list[tuple]:
@@ -171,6 +171,7 @@ class _Build:
         self.fresh: dict[str, rebuild.Entry] = {}  # this build's index entries
         self.old = None
         self.shacl_basis = None  # set when the shapes are checked (shapes.basis)
+        self.checked_before = False  # the last build's shapes check passed on the same basis
 
     def run(self, cache_dir: Path | None) -> BuildResult:
         self.cache_dir = cache_dir
@@ -195,7 +196,8 @@ class _Build:
                 self.index.close_previous(self.old)
             _keep_unowned(self.out, self.tmp)
             stage.swap_in()
-        self.index.save(self.fresh, sizes, self.source_chunk, self.shacl_basis)
+        self.index.save(self.fresh, sizes, self.source_chunk, self.shacl_basis,
+                        self.check.rest_digest if self.check is not None else None)
         self.timings["total"] = time.perf_counter() - self.t0
         return result
 
@@ -227,7 +229,8 @@ class _Build:
                                   progress=lambda n, total: self.say(f"  cases {n}/{total}"))
         shared_stats: dict = {}
         # unchanged cases need no new shapes check if the last one passed on the same basis
-        checked_before = self.shacl_basis is not None and self.shacl_basis == self.index.shacl_basis
+        self.checked_before = checked_before = (self.shacl_basis is not None
+                                                and self.shacl_basis == self.index.shacl_basis)
         for path in self.paths:
             entry = reused.get(path)
             if entry is None:
@@ -276,7 +279,8 @@ class _Build:
         go with them; returns the dumps' sizes."""
         sizes = self.writer.close()
         if self.check is not None:
-            self.check.finish(self.marks["cases_end"], sizes[fragments.FILES["nt"]])  # checks while we write
+            rest_passed = self.index.shacl_rest if self.checked_before else None
+            self.check.finish(self.marks["cases_end"], sizes[fragments.FILES["nt"]], rest_passed)  # checks while we write
         self.segments.close()
         (self.tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
         (self.tmp / "void.ttl").write_bytes(formats.turtle_document(void_triples(self.m, self.fw.data,

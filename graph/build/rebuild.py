@@ -40,6 +40,7 @@ class RebuildIndex:
         self.entries: dict[str, Entry] = {}
         self.sources = None
         self.shacl_basis = None  # what the previous build's conforming shapes check rested on
+        self.shacl_rest = None  # the digest of the chunks after the cases it checked
 
     def open_previous(self) -> dict | None:
         """The previous dumps, open by kind, if the index describes them; else None."""
@@ -61,6 +62,7 @@ class RebuildIndex:
             digest, placed = stored["sources"]
             self.sources = (digest, [(where, _stats_of(key)) for where, key in placed])
             self.shacl_basis = stored.get("shacl_basis")
+            self.shacl_rest = stored.get("shacl_rest")
             return {k: open(self.out / fragments.FILES[k], "rb") for k in fragments.KINDS}
         except Exception:  # a damaged or stale cache is only a slower build
             self.entries = {}
@@ -92,10 +94,12 @@ class RebuildIndex:
         for fh in (files or {}).values():
             fh.close()
 
-    def save(self, entries: dict[str, Entry], sizes: dict, sources: tuple, shacl_basis: str | None = None) -> None:
+    def save(self, entries: dict[str, Entry], sizes: dict, sources: tuple, shacl_basis: str | None = None,
+             shacl_rest: bytes | None = None) -> None:
         """marshal, not pickle: 3x faster for these plain records (100k of them), and the key
         holds the Python version, whose marshal format it is. `shacl_basis`: the digest of the
-        shapes, ontology and framework a conforming shapes check used (None: not checked)."""
+        shapes, ontology and framework a conforming shapes check used (None: not checked), and
+        `shacl_rest` that of the chunks after the cases it checked (shapes.Stream.finish)."""
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +111,7 @@ class RebuildIndex:
             digest, placed = sources
             fh.write(marshal.dumps({
                 "key": self.key, "sizes": sizes, "entries": plain, "shacl_basis": shacl_basis,
+                "shacl_rest": shacl_rest,
                 "sources": (digest, [(where, stats.key()) for where, stats in placed])}))
         os.replace(tmp, self.path)
 

@@ -185,7 +185,8 @@ class Stream:
         self.case_key = re.compile(rb"<" + re.escape(case_prefix.encode()) + rb"[^/>]*")
         self.results: set[Result] = set()
         self.carry = b""  # read, not yet checked: cases before a skipped stretch, or past a cut
-        self.skipped = 0  # bytes of cases left unchecked (checked by the previous build)
+        self.skipped = 0  # bytes left unchecked (checked by the previous build)
+        self.rest_digest = None  # of the chunks after the cases (set by finish)
 
     def feed(self, pos: int, *, last: bool = False) -> None:
         self.upto = max(self.upto, pos)
@@ -226,13 +227,27 @@ class Stream:
             start = prev
         return len(batch)
 
-    def finish(self, cases_end: int, total: int) -> list[Result]:
+    def finish(self, cases_end: int, total: int, rest_passed: bytes | None = None) -> list[Result]:
+        """The results, once the cases are checked and then the rest (web sources, catalogue,
+        ontology) against every shape with the framework. The rest's check reads nothing else,
+        so it is skipped when its bytes hash to `rest_passed`: the rest of a build that
+        conformed on the same basis (shapes, ontology, framework). `rest_digest` is set either way."""
         self.feed(cases_end, last=True)
         rest = self.read(cases_end, total)
+        self.rest_digest = rest_digest(rest)
         if self.case_subject.search(rest):  # some other chunk describes a case's node: check it whole
             return validate_ntriples(self.read(0, total))
-        self.results.update(validate_ntriples(self.framework + rest))
+        if rest_passed is not None and rest_passed == self.rest_digest:
+            self.skipped += len(rest)
+        else:
+            self.results.update(validate_ntriples(self.framework + rest))
         return sorted(self.results)
+
+
+def rest_digest(rest: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(rest, digest_size=16).digest()
 
 
 @lru_cache(maxsize=1)
@@ -281,7 +296,8 @@ class ShapesCheck:
         self._proc.start()
         child.close()
         self._sent = 0
-        self.skipped = 0  # bytes of unchanged cases the check did not need to read again
+        self.skipped = 0  # bytes of unchanged chunks the check did not need to read again
+        self.rest_digest = None  # of the chunks after the cases, once checked (Stream.finish)
         self._skip = None  # a stretch of unchanged cases not yet sent: [start, end]
 
     @staticmethod
@@ -303,7 +319,8 @@ class ShapesCheck:
                     elif message[0] == "skip":
                         stream.skip(message[1], message[2])
                     else:
-                        conn.send(("done", (stream.finish(message[1], message[2]), stream.skipped)))
+                        results = stream.finish(message[1], message[2], message[3])
+                        conn.send(("done", (results, stream.skipped, stream.rest_digest)))
                         break
         except EOFError:
             pass  # the build no longer needs the check
@@ -337,10 +354,11 @@ class ShapesCheck:
             self._sent = max(self._sent, self._skip[1])
             self._skip = None
 
-    def finish(self, cases_end: int, total: int) -> None:
-        """The dump is complete: check the rest (results() waits for the answer)."""
+    def finish(self, cases_end: int, total: int, rest_passed: bytes | None = None) -> None:
+        """The dump is complete: check the rest, unless it is `rest_passed` (see Stream.finish;
+        results() waits for the answer)."""
         self._send_skip()
-        self._conn.send(("finish", cases_end, total))
+        self._conn.send(("finish", cases_end, total, rest_passed))
 
     def results(self) -> list[Result]:
         """Every result (none: the graph conforms); raises CheckFailed if the check broke."""
@@ -351,7 +369,7 @@ class ShapesCheck:
         self._proc.join()
         if kind == "error":
             raise CheckFailed(payload)
-        results, self.skipped = payload
+        results, self.skipped, self.rest_digest = payload
         return results
 
     def cancel(self) -> None:
