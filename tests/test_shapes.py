@@ -37,22 +37,28 @@ def reference(nt: bytes) -> tuple[bool, set]:
     return bool(conforms), {r.key() for r in shapes.results_of(report)}
 
 
-def split(dist: Path) -> tuple[bytes, bytes, bytes]:
-    """The dump as the build laid it out: framework, cases, the rest (build.json's offsets)."""
+def split(dist: Path) -> tuple[bytes, bytes, bytes, bytes]:
+    """The dump as the build laid it out: framework, cases, web sources, the rest (catalogue and
+    ontology), by build.json's offsets."""
     nt = (dist / "pcmh-kg.nt").read_bytes()
     parts = json.loads((dist / "build.json").read_text())["nt_parts"]
     assert parts["bytes"] == len(nt)
-    return nt[:parts["framework_end"]], nt[parts["framework_end"]:parts["cases_end"]], nt[parts["cases_end"]:]
+    cuts = [0, parts["framework_end"], parts["cases_end"], parts["sources_end"], len(nt)]
+    return tuple(nt[a:b] for a, b in zip(cuts, cuts[1:]))
 
 
-def agree(framework: bytes, cases: bytes, rest: bytes) -> set:
-    """Check one graph with all three: pyshacl whole, turbo whole, turbo in the build's parts.
-    Returns the results' keys, after asserting the three agree."""
-    nt = framework + cases + rest
+def agree(framework: bytes, cases: bytes, sources: bytes, rest: bytes) -> set:
+    """Check one graph four ways: pyshacl whole, turbo whole, turbo in the build's parts (the
+    web sources in batches, and, as a dump without that offset is, with the rest). Returns the
+    results' keys, after asserting the four agree."""
+    nt = framework + cases + sources + rest
     conforms, expected = reference(nt)
     whole = {r.key() for r in shapes.validate_ntriples(nt)}
-    parts = {r.key() for r in shapes.check_bytes(nt, len(framework), len(framework) + len(cases), BASE + "case/")}
-    assert whole == expected and parts == expected
+    framework_end, cases_end = len(framework), len(framework) + len(cases)
+    parts = {r.key() for r in shapes.check_bytes(nt, framework_end, cases_end, BASE + "case/",
+                                                 cases_end + len(sources))}
+    without = {r.key() for r in shapes.check_bytes(nt, framework_end, cases_end, BASE + "case/")}
+    assert whole == expected and parts == expected and without == expected
     assert conforms == (not expected)
     return expected
 
@@ -82,10 +88,11 @@ def _object(line: bytes) -> str:
 
 @pytest.mark.parametrize("batch", [shapes.BATCH_BYTES, 40_000])
 def test_engines_agree_on_planted_violations(real_dist, batch, monkeypatch):
-    """One violation of each kind of constraint, planted in the cases and in the framework; the
-    parts agree whether the cases are checked in one batch or cut into many (between cases)."""
+    """One violation of each kind of constraint, planted in the cases, the framework and the
+    first and last web sources; the parts agree whether the cases and sources are checked in one
+    batch or cut into many (between cases, between sources)."""
     monkeypatch.setattr(shapes, "BATCH_BYTES", batch)
-    framework, cases, rest = split(real_dist)
+    framework, cases, sources, rest = split(real_dist)
     ids = re.findall(rb"^<" + re.escape(BASE.encode()) + rb"case/([a-z0-9-]+)> <" + re.escape(RDF.encode()) + rb"type>",
                      cases, re.M)
     a, b, c, d, e, f, g, h = (BASE + "case/" + x.decode() for x in ids[:8])
@@ -115,14 +122,20 @@ def test_engines_agree_on_planted_violations(real_dist, batch, monkeypatch):
     framework = swap(framework, place, GEO + "lat", f'"123.0"^^<{XSD}decimal>')        # maxInclusive
     framework = drop(framework, org, SCHEMA + "name")                                 # minCount, framework
     framework = drop(framework, tag, SKOS + "definition")                             # a tag, targeted by cases
-    found = agree(framework, cases, rest)
+    urls = re.findall(rb"^<([^>]+)> <" + re.escape(RDF.encode()) + rb"type>", sources, re.M)
+    first, last = urls[0].decode(), urls[-1].decode()
+    assert len(sources) > 3 * 40_000 and first != last
+    sources = add(sources, first, RDF + "type", f"<{PCMH}Place>")                      # class target, in a source
+    sources = add(sources, last, RDF + "type", f"<{org}>", DCTERMS + "subject")        # objectsOf target, framework focus
+    found = agree(framework, cases, sources, rest)
     components = {(focus, component.strip("<>").removeprefix(SH)) for focus, _p, component, _s in found}
     for focus, component in [(a, "MinCountConstraintComponent"), (b, "DatatypeConstraintComponent"),
                              (c, "ClassConstraintComponent"), (d, "PatternConstraintComponent"),
                              (e, "MaxCountConstraintComponent"), (f, "InConstraintComponent"),
                              (g, "NodeKindConstraintComponent"), (h + "/contact", "MaxCountConstraintComponent"),
                              (place, "MaxInclusiveConstraintComponent"), (org, "MinCountConstraintComponent"),
-                             (tag, "MinCountConstraintComponent")]:
+                             (tag, "MinCountConstraintComponent"), (first, "MinCountConstraintComponent"),
+                             (org, "ClassConstraintComponent")]:
         assert (f"<{focus}>", SH + component) in {(x, SH + y) for x, y in components}, (focus, component)
 
 
@@ -145,6 +158,35 @@ def test_a_node_described_outside_its_case_is_checked_whole(tmp_path):
     assert (problem.file.endswith(f"cases/{cited.name}"), problem.line, problem.field) == (True, title_line, "title")
     assert "MaxCount" in problem.message
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the previous dist/ as it was
+
+
+def _subject(line: bytes) -> bytes:
+    return line[:line.index(b" ")]
+
+
+def _lines_of(subject: str, n: int, width: int = 0) -> bytes:
+    return b"".join(f'<{subject}> <http://example.org/p> "{i}{"x" * width}" .\n'.encode() for i in range(n))
+
+
+@pytest.mark.parametrize("size", [1, 60, 150, 400, 10_000])
+def test_web_sources_are_cut_into_batches_of_whole_subjects(size):
+    """The batches put back together give the input; each starts where a new subject does (so
+    no subject is split over two batches), even when one subject, or one line, is longer than a
+    batch; and none is empty."""
+    nt = (_lines_of("http://a.example/1", 3) + _lines_of("http://a.example/12", 9)
+          + _lines_of("http://a.example/2", 1, width=500) + _lines_of("http://a.example/3", 2)
+          + _lines_of("http://a.example/1", 1))  # a subject that starts another's name, then back
+    batches = list(shapes._subject_batches(nt, size))
+    assert b"".join(batches) == nt
+    assert all(batches)
+    for before, after in zip(batches, batches[1:]):
+        assert _subject(before.splitlines()[-1]) != _subject(after), size
+    if size >= len(nt):
+        assert batches == [nt]
+    if size == 1:  # as small as can be: every subject's run is a batch of its own
+        assert [_subject(b) for b in batches] == [b"<http://a.example/1>", b"<http://a.example/12>",
+                                                        b"<http://a.example/2>", b"<http://a.example/3>",
+                                                        b"<http://a.example/1>"]
 
 
 STRICTER = """

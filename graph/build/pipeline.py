@@ -267,6 +267,9 @@ class _Build:
 
     def _write_sources(self) -> None:
         self.source_chunk = self.sources.write(self.writer, self.old)
+        self.pool.close()  # the last chunk the workers serialise
+        self.writer.flush()  # copies from the previous dumps are counted once written
+        self.marks["sources_end"] = self.writer.pos["nt"]
 
     def _write_catalogue(self) -> None:
         self.writer.add(fragments.make(catalogue_triples(self.m, self.cache_dir)))
@@ -280,7 +283,8 @@ class _Build:
         sizes = self.writer.close()
         if self.check is not None:
             rest_passed = self.index.shacl_rest if self.checked_before else None
-            self.check.finish(self.marks["cases_end"], sizes[fragments.FILES["nt"]], rest_passed)  # checks while we write
+            self.check.finish(self.marks["cases_end"], self.marks["sources_end"], sizes[fragments.FILES["nt"]],
+                              rest_passed)  # checks while we write
         self.segments.close()
         (self.tmp / "context.jsonld").write_text(json.dumps(jsonld.context(), indent=2) + "\n")
         (self.tmp / "void.ttl").write_bytes(formats.turtle_document(void_triples(self.m, self.fw.data,

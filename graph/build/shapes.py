@@ -12,10 +12,12 @@ out (graph/build/fragments.py): the framework first, then the cases, then the we
 query catalogue and the ontology, no two chunks sharing a subject. Each batch of cases is
 checked together with the framework and the ontology (what its values point at: places,
 organisations, lessons, tags, classes), against the shapes that a triple of the batch triggers
-(a target class, or a targetObjectsOf / targetSubjectsOf predicate); everything but the cases
-is checked once, against every shape. A shape about a case reads only the case's own chunk and
-the framework, so the union of the parts' results is the whole graph's; if a web source's IRI
-falls among the cases' IRIs that no longer holds, and the whole dump is checked in one go.
+(a target class, or a targetObjectsOf / targetSubjectsOf predicate); the web sources likewise,
+in batches of whole subjects; the query catalogue and the ontology once, with the framework,
+against every shape. A shape about a case reads only the case's own chunk and the framework, and
+one about a source only the source's node and the framework, so the union of the parts' results
+is the whole graph's; if a web source's IRI falls among the cases' IRIs that no longer holds, and
+the whole dump is checked in one go.
 """
 
 from __future__ import annotations
@@ -227,11 +229,17 @@ class Stream:
             start = prev
         return len(batch)
 
-    def finish(self, cases_end: int, total: int, rest_passed: bytes | None = None) -> list[Result]:
+    def finish(self, cases_end: int, total: int, rest_passed: bytes | None = None,
+               sources_end: int | None = None) -> list[Result]:
         """The results, once the cases are checked and then the rest (web sources, catalogue,
-        ontology) against every shape with the framework. The rest's check reads nothing else,
-        so it is skipped when its bytes hash to `rest_passed`: the rest of a build that
-        conformed on the same basis (shapes, ontology, framework). `rest_digest` is set either way."""
+        ontology). The rest's check reads nothing else, so it is skipped when its bytes hash to
+        `rest_passed`: the rest of a build that conformed on the same basis (shapes, ontology,
+        framework). `rest_digest` is set either way.
+
+        Given `sources_end`, the web sources are checked like the cases, in batches against the
+        shapes they trigger (a shape about a source reads its own node and the framework; at 100k
+        cases they are 400k triples, which loaded at once took more memory than any batch), and
+        the catalogue and ontology after them against every shape, with the framework."""
         self.feed(cases_end, last=True)
         rest = self.read(cases_end, total)
         self.rest_digest = rest_digest(rest)
@@ -239,9 +247,46 @@ class Stream:
             return validate_ntriples(self.read(0, total))
         if rest_passed is not None and rest_passed == self.rest_digest:
             self.skipped += len(rest)
-        else:
-            self.results.update(validate_ntriples(self.framework + rest))
+            return sorted(self.results)
+        tail = rest
+        if isinstance(sources_end, int) and cases_end <= sources_end <= total:
+            sources, tail = rest[:sources_end - cases_end], rest[sources_end - cases_end:]
+            for batch in _subject_batches(sources, BATCH_BYTES):
+                shapes = triggered(batch)
+                if shapes:
+                    self.results.update(validate_ntriples(self.framework + batch + self.ontology, shapes))
+        self.results.update(validate_ntriples(self.framework + tail))
         return sorted(self.results)
+
+
+def _subject_batches(nt: bytes, size: int):
+    """`nt` in pieces of about `size` bytes, each cut where a new subject starts (the lines of a
+    subject stand together in the dumps)."""
+    start = 0
+    while len(nt) - start > size:
+        cut = nt.rfind(b"\n", start, start + size) + 1
+        if cut <= start:  # one line longer than a batch
+            cut = nt.find(b"\n", start + size) + 1 or len(nt)
+        subject = nt[cut:nt.find(b" ", cut)]
+        while cut > start:
+            prev = nt.rfind(b"\n", start, cut - 1) + 1 or start  # the line before the cut
+            if nt[prev:prev + len(subject) + 1] != subject + b" ":
+                break
+            cut = prev
+        if cut <= start:  # one subject longer than a batch: take it whole
+            cut = _end_of_subject(nt, start)
+        yield nt[start:cut]
+        start = cut
+    if start < len(nt):
+        yield nt[start:]
+
+
+def _end_of_subject(nt: bytes, start: int) -> int:
+    subject = nt[start:nt.find(b" ", start) + 1]
+    pos = start
+    while pos < len(nt) and nt.startswith(subject, pos):
+        pos = nt.find(b"\n", pos) + 1 or len(nt)
+    return pos
 
 
 def rest_digest(rest: bytes) -> bytes:
@@ -258,13 +303,15 @@ def _ontology_ntriples() -> bytes:
     return formats.ntriples(pipeline.ontology_triples()).encode("utf-8")
 
 
-def check_bytes(nt: bytes, framework_end: int, cases_end: int, case_prefix: str) -> list[Result]:
+def check_bytes(nt: bytes, framework_end: int, cases_end: int, case_prefix: str,
+                sources_end: int | None = None) -> list[Result]:
     """Check a whole dump held in memory, in the same parts as a build does."""
     stream = Stream(lambda a, b: nt[a:b], framework_end, case_prefix)
-    return stream.finish(cases_end, len(nt))
+    return stream.finish(cases_end, len(nt), sources_end=sources_end)
 
 
-def check_file(path, framework_end: int, cases_end: int, case_prefix: str) -> list[Result]:
+def check_file(path, framework_end: int, cases_end: int, case_prefix: str,
+               sources_end: int | None = None) -> list[Result]:
     """Check a dump file the build wrote (offsets from its build.json), in parts."""
     with open(path, "rb") as fh:
         def read(a: int, b: int) -> bytes:
@@ -272,7 +319,7 @@ def check_file(path, framework_end: int, cases_end: int, case_prefix: str) -> li
             return fh.read(b - a)
 
         total = fh.seek(0, 2)
-        return Stream(read, framework_end, case_prefix).finish(cases_end, total)
+        return Stream(read, framework_end, case_prefix).finish(cases_end, total, sources_end=sources_end)
 
 
 class CheckFailed(RuntimeError):
@@ -319,7 +366,7 @@ class ShapesCheck:
                     elif message[0] == "skip":
                         stream.skip(message[1], message[2])
                     else:
-                        results = stream.finish(message[1], message[2], message[3])
+                        results = stream.finish(message[1], message[3], message[4], sources_end=message[2])
                         conn.send(("done", (results, stream.skipped, stream.rest_digest)))
                         break
         except EOFError:
@@ -354,11 +401,11 @@ class ShapesCheck:
             self._sent = max(self._sent, self._skip[1])
             self._skip = None
 
-    def finish(self, cases_end: int, total: int, rest_passed: bytes | None = None) -> None:
+    def finish(self, cases_end: int, sources_end: int, total: int, rest_passed: bytes | None = None) -> None:
         """The dump is complete: check the rest, unless it is `rest_passed` (see Stream.finish;
         results() waits for the answer)."""
         self._send_skip()
-        self._conn.send(("finish", cases_end, total, rest_passed))
+        self._conn.send(("finish", cases_end, sources_end, total, rest_passed))
 
     def results(self) -> list[Result]:
         """Every result (none: the graph conforms); raises CheckFailed if the check broke."""

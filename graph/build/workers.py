@@ -170,16 +170,22 @@ class Workers:
     def __init__(self, n_cases: int):
         self.n_cases = n_cases
         self._pool = None
+        self._closed = False
 
     def get(self):
-        if self._pool is None:
+        """The pool, or None once closed (the caller then works in this process)."""
+        if self._pool is None and not self._closed:
             self._pool = start_workers(self.n_cases)
         return self._pool
 
     def close(self) -> None:
+        """Stop the workers; called as soon as the build needs them no more, so that their
+        memory is given back before the dumps are finished and the shapes' verdict awaited."""
+        self._closed = True
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
+            self._pool = None
 
 
 def iter_cases(paths: list[Path], base: str, profile: str, *, segments: Path | None = None, progress=None,

@@ -42,6 +42,7 @@ def check_shapes(data, m: Minter, root) -> None:
     chunks = [formats.ntriples(chunk).encode("utf-8") for chunk in build.graph_chunks(data, m)]
     framework_end = len(chunks[0])
     cases_end = framework_end + sum(map(len, chunks[1:1 + len(data.cases)]))
-    results = shapes.check_bytes(b"".join(chunks), framework_end, cases_end, m.case(""))
+    sources_end = cases_end + len(chunks[1 + len(data.cases)])
+    results = shapes.check_bytes(b"".join(chunks), framework_end, cases_end, m.case(""), sources_end)
     if results:
         raise InvalidInput(violations.problems(results, root, m))

@@ -151,7 +151,7 @@ def check_shapes(payload: bytes, dump: Path | None = None) -> None:
     parts = summary.get("nt_parts") if isinstance(summary, dict) else None
     if isinstance(parts, dict) and parts.get("bytes") == len(payload) and isinstance(summary.get("base"), str):
         results = shapes.check_bytes(payload, parts["framework_end"], parts["cases_end"],
-                                     Minter(summary["base"]).case(""))
+                                     Minter(summary["base"]).case(""), parts.get("sources_end"))
     else:
         results = shapes.validate_ntriples(payload)
     if results:
