@@ -487,3 +487,29 @@ def test_the_rebuild_fingerprint_covers_every_module_a_case_passes_through():
         assert workers.code_fingerprint() != before
     finally:
         checker.write_bytes(original)
+
+
+def test_a_run_sends_each_repeated_identifier_once(tmp_path):
+    """The main process holds a slim record per case (100k at once): within a run's results, as
+    they arrive from a worker, cases citing the same place, tag, lesson or contact organisation
+    share one object for it, and the records still say what each case file says."""
+    import pickle
+
+    from pcmh_kg.build import workers
+    from pcmh_kg.model.vocab import Minter
+
+    paths = sorted((DATA / "cases").glob("*.yaml"))
+    [results] = [pickle.loads(pickle.dumps(workers.process_case_run((0, [str(p) for p in paths]),
+                                                                   Minter(None).base, "public", str(tmp_path))))]
+    cases = [r.case for r in results]
+    assert all(r.problems == [] for r in results) and len(cases) == len(paths)
+    for path, case in zip(paths, cases):
+        raw = yaml.safe_load(path.read_text())
+        assert (case["id"], case["place"], case["tags"], case["contact"]["organisation"]) == (
+            raw["id"], raw["place"], raw["tags"], raw["contact"]["organisation"])
+        assert [link["lesson"] for link in case["lessons"]] == [link["lesson"] for link in raw["lessons"]]
+    for pick in (lambda c: [c["place"]], lambda c: c["tags"], lambda c: c["lessons"], lambda c: [c["contact"]]):
+        values = [v for c in cases for v in pick(c)]
+        distinct_values = {json.dumps(v, sort_keys=True) for v in values}
+        assert len(values) > len(distinct_values)  # the real data repeats them
+        assert len({id(v) for v in values}) == len(distinct_values)
