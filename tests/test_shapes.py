@@ -176,7 +176,9 @@ def test_web_sources_are_cut_into_batches_of_whole_subjects(size):
     nt = (_lines_of("http://a.example/1", 3) + _lines_of("http://a.example/12", 9)
           + _lines_of("http://a.example/2", 1, width=500) + _lines_of("http://a.example/3", 2)
           + _lines_of("http://a.example/1", 1))  # a subject that starts another's name, then back
-    batches = list(shapes._subject_batches(nt, size))
+    batches = list(shapes._subject_batches(nt, size, len(nt)))
+    end = len(_lines_of("http://a.example/1", 3) + _lines_of("http://a.example/12", 9))
+    assert b"".join(shapes._subject_batches(nt, size, end)) == nt[:end]  # what follows is left alone
     assert b"".join(batches) == nt
     assert all(batches)
     for before, after in zip(batches, batches[1:]):

@@ -198,9 +198,7 @@ class Stream:
             self.done = end
             cut = self._cut(batch, BATCH_BYTES) if len(batch) > 2 * BATCH_BYTES else len(batch)
             batch, self.carry = batch[:cut], batch[cut:]
-            shapes = triggered(batch)
-            if shapes:
-                self.results.update(validate_ntriples(self.framework + batch + self.ontology, shapes))
+            self._check_batch(batch)
 
     def skip(self, start: int, end: int) -> None:
         """Cases from `start` to `end` are unchanged since a build that conformed, with the same
@@ -218,16 +216,18 @@ class Stream:
         """Where the case reaching past `near` starts (a case's lines are together: its node's and
         its contact's, lesson links' and status's all start with <.../case/ID); the whole batch
         if there is no such place."""
-        start = batch.rfind(b"\n", 0, near) + 1
-        key = self.case_key.match(batch, start)
-        if key is None:
-            return len(batch)
-        while start > 0:
-            prev = batch.rfind(b"\n", 0, start - 1) + 1
-            if not batch.startswith(key.group(0), prev):
-                return start
-            start = prev
-        return len(batch)
+        start = _unit_start(batch, near, self._case_key)
+        return len(batch) if start is None else start
+
+    def _case_key(self, nt: bytes, pos: int) -> bytes | None:
+        key = self.case_key.match(nt, pos)
+        return key and key.group(0)
+
+    def _check_batch(self, batch: bytes) -> None:
+        """`batch` with the framework and the ontology, against the shapes it triggers."""
+        shapes = triggered(batch)
+        if shapes:
+            self.results.update(validate_ntriples(self.framework + batch + self.ontology, shapes))
 
     def finish(self, cases_end: int, total: int, rest_passed: bytes | None = None,
                sources_end: int | None = None) -> list[Result]:
@@ -250,43 +250,47 @@ class Stream:
             return sorted(self.results)
         tail = rest
         if isinstance(sources_end, int) and cases_end <= sources_end <= total:
-            sources, tail = rest[:sources_end - cases_end], rest[sources_end - cases_end:]
-            for batch in _subject_batches(sources, BATCH_BYTES):
-                shapes = triggered(batch)
-                if shapes:
-                    self.results.update(validate_ntriples(self.framework + batch + self.ontology, shapes))
+            for batch in _subject_batches(rest, BATCH_BYTES, sources_end - cases_end):
+                self._check_batch(batch)
+            tail = rest[sources_end - cases_end:]
         self.results.update(validate_ntriples(self.framework + tail))
         return sorted(self.results)
 
 
-def _subject_batches(nt: bytes, size: int):
-    """`nt` in pieces of about `size` bytes, each cut where a new subject starts (the lines of a
-    subject stand together in the dumps)."""
+def _unit_start(nt: bytes, near: int, key, lo: int = 0) -> int | None:
+    """Where the unit holding the line at `near` starts: the run of lines before it that begin
+    with the same `key(nt, line_start)`. None if the line has no key, or the unit starts at `lo`
+    (then there is no place to cut between `lo` and `near`)."""
+    start = nt.rfind(b"\n", lo, near) + 1 or lo
+    unit = key(nt, start)
+    if unit is None:
+        return None
+    while start > lo:
+        prev = nt.rfind(b"\n", lo, start - 1) + 1 or lo  # the line before
+        if not nt.startswith(unit, prev):
+            return start
+        start = prev
+    return None
+
+
+def _subject_key(nt: bytes, pos: int) -> bytes:
+    return nt[pos:nt.find(b" ", pos) + 1]  # with its space: <x/1> is not the start of <x/12>
+
+
+def _subject_batches(nt: bytes, size: int, end: int):
+    """`nt[:end]` in pieces of about `size` bytes, each cut where a new subject starts (the
+    lines of a subject stand together in the dumps); a subject longer than `size` is one piece."""
     start = 0
-    while len(nt) - start > size:
-        cut = nt.rfind(b"\n", start, start + size) + 1
-        if cut <= start:  # one line longer than a batch
-            cut = nt.find(b"\n", start + size) + 1 or len(nt)
-        subject = nt[cut:nt.find(b" ", cut)]
-        while cut > start:
-            prev = nt.rfind(b"\n", start, cut - 1) + 1 or start  # the line before the cut
-            if nt[prev:prev + len(subject) + 1] != subject + b" ":
-                break
-            cut = prev
-        if cut <= start:  # one subject longer than a batch: take it whole
-            cut = _end_of_subject(nt, start)
+    while end - start > size:
+        cut = _unit_start(nt, start + size, _subject_key, start)
+        if cut is None:  # one subject from `start` past `size`: take it whole
+            unit, cut = _subject_key(nt, start), start
+            while cut < end and nt.startswith(unit, cut):
+                cut = nt.find(b"\n", cut, end) + 1 or end
         yield nt[start:cut]
         start = cut
-    if start < len(nt):
-        yield nt[start:]
-
-
-def _end_of_subject(nt: bytes, start: int) -> int:
-    subject = nt[start:nt.find(b" ", start) + 1]
-    pos = start
-    while pos < len(nt) and nt.startswith(subject, pos):
-        pos = nt.find(b"\n", pos) + 1 or len(nt)
-    return pos
+    if start < end:
+        yield nt[start:end]
 
 
 def rest_digest(rest: bytes) -> bytes:

@@ -117,38 +117,33 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
 
 
 def slim(case: dict) -> dict:
-    """The parts of a case that whole-directory checks and the sources list need.
+    """The parts of a (valid) case that whole-directory checks and the sources list need.
 
     The main process keeps one of these per case (100k at once), and reads them only: the
     identifiers are interned and the lesson links and contacts shared between cases, so that a
     run's pickle names each once and the main process holds one copy of each per run, not one
-    per case (at 100k cases, ~85 MB less in the main process)."""
+    per case (at 100k cases the main process's peak fell from 731 to 687 MB)."""
     return {
         "id": case["id"],
-        "place": _intern(case["place"]),
-        "organisations": [_intern(org) for org in case["organisations"]],
+        "place": sys.intern(case["place"]),
+        "organisations": [sys.intern(org) for org in case["organisations"]],
         "contact": _shared_contact(case["contact"]["organisation"]),
-        "tags": [_intern(tag) for tag in case["tags"]],
+        "tags": [sys.intern(tag) for tag in case["tags"]],
         "lessons": [_shared_link(link["lesson"]) for link in case["lessons"]],
         "sources": case["sources"],
     }
-
-
-def _intern(value):
-    return sys.intern(value) if type(value) is str else value
 
 
 _LINKS: dict = {}
 _CONTACTS: dict = {}
 
 
-def _shared_link(lesson) -> dict:
-    return _LINKS.setdefault(lesson, {"lesson": lesson}) if type(lesson) is int else {"lesson": lesson}
+def _shared_link(lesson: int) -> dict:
+    return _LINKS.setdefault(lesson, {"lesson": lesson})
 
 
-def _shared_contact(org) -> dict:
-    return _CONTACTS.setdefault(_intern(org), {"organisation": _intern(org)}) if type(org) is str \
-        else {"organisation": org}
+def _shared_contact(org: str) -> dict:
+    return _CONTACTS.get(org) or _CONTACTS.setdefault(org, {"organisation": sys.intern(org)})
 
 
 def code_fingerprint() -> str:
