@@ -162,3 +162,21 @@ def test_a_plain_file_in_place_of_the_cases_folder_is_refused(cached, tmp_path, 
 
     data, err = _refused_after_a_good_build(tmp_path, capsys, cached, replace_folder)
     assert f"{data / 'cases'}: must be a folder of cases files, not a file" in err
+
+
+@pytest.mark.parametrize("where", ["data/cases/a.yaml", "./data/a.yaml", "a.yaml", "data//cases//a.yaml",
+                                   "../elsewhere/a.yaml", "{tmp}/inside/a.yaml", "/", "data/..", "{tmp}"])
+def test_a_problem_names_its_file_relative_to_the_working_folder_when_inside_it(where, tmp_path, monkeypatch):
+    """Problems name files as os.path.relpath would, or by the path given when it lies outside the
+    working folder; the folder's relative form is worked out once, so a change of folder must show."""
+    import os
+
+    from pcmh_kg.sources import loader
+
+    (tmp_path / "work").mkdir()
+    for cwd in (tmp_path / "work", tmp_path):
+        monkeypatch.chdir(cwd)
+        path = where.format(tmp=tmp_path)
+        for given in (path, Path(path)):
+            rel = os.path.relpath(given)
+            assert loader.display_path(given) == (os.fspath(given) if rel.startswith("..") else rel)

@@ -76,12 +76,12 @@ class CaseResult(NamedTuple):
 
 
 def _read(path: str, base: str, profile: str, want_triples: bool) -> tuple[CaseResult, Stamp | None]:
-    display = loader.display_path(Path(path))
+    display = loader.display_path(path)
     try:
         raw, st = yamlio.read_stamped(path, display)
     except yamlio.ProblemError as exc:
         return CaseResult(None, None, [exc.problem]), None
-    case, found = loader.case_record(Path(path), raw)
+    case, found = loader.case_record(Path(path), raw, display)
     if found:
         return CaseResult(None, None, found), None
     triples = emit.case_triples(case, Minter(base), profile) if want_triples else None

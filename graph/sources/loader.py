@@ -7,6 +7,7 @@ references, cycles in hierarchies) is checked here, in one process.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +37,23 @@ class Data:
 
 
 def display_path(path: Path) -> str:
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel
+    """A path as problems name it: relative to the working folder when inside it."""
+    folder, name = os.path.split(os.fspath(path))
+    shown = _display_folder(os.getcwd(), folder) if name not in ("", ".", "..") else ".."
+    if shown == "..":  # the name may lead back in (the working folder itself): worked out in full
+        rel = os.path.relpath(path)
+        return os.fspath(path) if rel.startswith("..") else rel
+    if shown is None:
+        return os.fspath(path)
+    return name if shown == "." else os.path.join(shown, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _display_folder(cwd: str, folder: str) -> str | None:
+    """A folder relative to `cwd`, or None when outside it (and not its parent). Worked out once
+    per folder: relpath's abspath calls cost a build's workers ~3% of their time (two per case file)."""
+    rel = os.path.relpath(folder or ".", cwd)
+    return None if rel.startswith("..") and rel != ".." else rel
 
 
 def _located(display: str, text: str | None, problems: list[tuple[tuple, str]]) -> list[Problem]:
@@ -60,10 +76,10 @@ def _read(path: Path, problems: list[Problem]):
 
 # ---------------------------------------------------------------------------------------- cases
 
-def case_record(path: Path, raw: bytes) -> tuple[dict | None, list[Problem]]:
+def case_record(path: Path, raw: bytes, display: str | None = None) -> tuple[dict | None, list[Problem]]:
     """One case file's bytes -> (its validated record, []) or (None, its problems). Pure, so that
     worker processes can call it (graph/build/workers.py)."""
-    display = display_path(path)
+    display = display or display_path(path)
     try:
         text, value = yamlio.parse_bytes(raw, display)
     except yamlio.ProblemError as exc:
