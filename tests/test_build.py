@@ -513,3 +513,48 @@ def test_a_run_sends_each_repeated_identifier_once(tmp_path):
         distinct_values = {json.dumps(v, sort_keys=True) for v in values}
         assert len(values) > len(distinct_values)  # the real data repeats them
         assert len({id(v) for v in values}) == len(distinct_values)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="workers start with 2 cores or more")
+def test_workers_write_what_one_process_writes_and_make_the_catalogue(tmp_path, monkeypatch):
+    """With workers, the query catalogue's chunk is made by one of them while the cases stream
+    in; the dumps are the bytes a build in one process writes."""
+    from pcmh_kg.build import workers
+
+    data = synthetic.generate(tmp_path / "synthetic", workers.PARALLEL_THRESHOLD + 44, framework=DATA)
+    made_by = tmp_path / "made-by"
+    real = build.catalogue_triples
+
+    def recorded(*args):
+        with made_by.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(build, "catalogue_triples", recorded)  # the workers are forked after this
+    build.build(data, tmp_path / "pooled", shacl=False, cache_dir=None)
+    [pid] = made_by.read_text().split()
+    assert int(pid) != os.getpid()
+    made_by.unlink()
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 10**9)
+    build.build(data, tmp_path / "alone", shacl=False, cache_dir=None)
+    assert made_by.read_text().split() == [str(os.getpid())]
+    pooled, alone = _digest(tmp_path / "pooled"), _digest(tmp_path / "alone")
+    pooled.pop("build.json"), alone.pop("build.json")
+    assert pooled == alone
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="workers start with 2 cores or more")
+def test_a_broken_query_fails_a_build_with_workers_naming_the_file(tmp_path, monkeypatch):
+    from pcmh_kg import resources
+    from pcmh_kg.build import workers
+    from pcmh_kg.query import catalogue
+
+    queries = tmp_path / "queries"
+    shutil.copytree(resources.queries_dir(), queries)
+    (queries / "no-title.rq").write_text("# description: a query without a title\nSELECT * WHERE { ?s ?p ?o }\n")
+    monkeypatch.setattr(resources, "queries_dir", lambda: queries)
+    data = synthetic.generate(tmp_path / "synthetic", workers.PARALLEL_THRESHOLD + 44, framework=DATA)
+    with pytest.raises(catalogue.CatalogueError, match=r"no-title\.rq:1: \[title\]"):
+        build.build(data, tmp_path / "dist", shacl=False, cache_dir=tmp_path / "cache")
+    assert not (tmp_path / "dist").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist.tmp-")]
