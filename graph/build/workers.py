@@ -100,7 +100,7 @@ def process_case_run(task: tuple[int, list[str]], base: str, profile: str, segme
         return [_read(p, base, profile, want_triples=True)[0] for p in path_strs]
     out = []
     shared: dict = {}  # cases of one shape share one Stats object, sent once per run
-    writer = fragments.DumpWriter(Path(segments), fragments.segment_names(seq), envelope=False)
+    writer = fragments.SegmentWriter(Path(segments), seq)
     try:
         for p in path_strs:
             result, stamp = _read(p, base, profile, want_triples=True)
