@@ -558,3 +558,16 @@ def test_a_broken_query_fails_a_build_with_workers_naming_the_file(tmp_path, mon
         build.build(data, tmp_path / "dist", shacl=False, cache_dir=tmp_path / "cache")
     assert not (tmp_path / "dist").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist.tmp-")]
+
+
+def test_a_rebuild_reuses_the_cases_whatever_way_the_data_folder_is_named(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    cache, out = tmp_path / "cache", tmp_path / "dist"
+    build.build(data, out, shacl=False, cache_dir=cache)
+    monkeypatch.chdir(tmp_path)
+    n = len(list((data / "cases").glob("*.yaml")))
+    for named in (Path("data"), Path("./data/"), Path("dist/../data")):
+        said = []
+        build.build(named, out, shacl=False, cache_dir=cache, log=said.append)
+        assert f"  {n} unchanged case files reused, 0 to read" in said

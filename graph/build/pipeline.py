@@ -259,7 +259,7 @@ class _Build:
                 continue  # keep checking, stop writing
             source = self.old if run is None else self.segments.open(run, self.writer)
             where = self.writer.copy(source, entry.where, entry.stats)
-            self.fresh[str(path)] = entry._replace(where=where)
+            self.fresh[path.name] = entry._replace(where=where)
             if self.check is None:
                 continue
             if run is None and checked_before:

@@ -30,7 +30,8 @@ class Entry(NamedTuple):
 
 
 class RebuildIndex:
-    """The index of the previous build; `entries` maps a case file's path to its Entry."""
+    """The index of the previous build; `entries` maps a case file's name to its Entry (its name, not
+    its path: the same folder named another way, relative or absolute, is the same data)."""
 
     def __init__(self, cache_dir: Path | None, data_dir: Path, out: Path, base: str, profile: str):
         self.path = Path(cache_dir) / f"rebuild-{profile}.marshal" if cache_dir else None
@@ -71,7 +72,7 @@ class RebuildIndex:
     def unchanged(self, path: Path) -> Entry | None:
         """The entry of a case file that is as it was in the previous build, else None (also when
         it cannot be read: the workers then report why, naming the file)."""
-        hit = self.entries.get(str(path))
+        hit = self.entries.get(path.name)
         if hit is None:
             return None
         try:
