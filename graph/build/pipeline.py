@@ -263,7 +263,7 @@ class _Build:
             if self.check is None:
                 continue
             if run is None and checked_before:
-                start, length = where[NT]
+                start, length = fragments.offset_length(where, NT)
                 self.check.skip(start, start + length)
             else:
                 self.check.feed(self.writer.pos["nt"])  # written up to there (copies are flushed run by run)

@@ -25,7 +25,7 @@ from pcmh_kg.sources import yamlio
 class Entry(NamedTuple):
     stamp: workers.Stamp
     case: dict
-    where: tuple
+    where: bytes  # fragments.WHERE
     stats: fragments.Stats
 
 

@@ -56,10 +56,10 @@ def content_digest(raw: bytes) -> bytes:
 
 class Placed(NamedTuple):
     """Where a worker wrote a case: its run's segment files, the (offset, length) of its bytes in
-    each (in the order of fragments.KINDS), its statistics and the file's stamp as read."""
+    each (fragments.WHERE), its statistics and the file's stamp as read."""
 
     run: int
-    where: tuple
+    where: bytes
     stats: fragments.Stats
     stamp: Stamp
 
