@@ -59,7 +59,7 @@ class RebuildIndex:
             self.entries = {}
             for path, (stamp, case, where, key) in stored["entries"].items():
                 stats = shapes.get(key) or shapes.setdefault(key, _stats_of(key))
-                self.entries[path] = Entry(workers.Stamp(*stamp), case, where, stats)
+                self.entries[path] = Entry(workers.Stamp(stamp), case, where, stats)
             digest, placed = stored["sources"]
             self.sources = (digest, [(where, _stats_of(key)) for where, key in placed])
             self.shacl_basis = stored.get("shacl_basis")
@@ -105,7 +105,7 @@ class RebuildIndex:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys: dict = {}  # marshal writes a shared key once
-        plain = {path: (tuple(e.stamp), e.case, e.where, keys.setdefault(id(e.stats), e.stats.key()))
+        plain = {path: (bytes(e.stamp), e.case, e.where, keys.setdefault(id(e.stats), e.stats.key()))
                  for path, e in entries.items()}
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:

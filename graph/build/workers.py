@@ -12,6 +12,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import struct
 import sys
 from collections import deque
 from functools import partial
@@ -29,24 +30,33 @@ RUN = 200  # consecutive case files per worker task
 IN_FLIGHT = 16  # runs handed to the workers ahead of the consumer
 
 
-class Stamp(NamedTuple):
+class Stamp(bytes):
     """What a case file was when it was read: a rebuild reuses the file's bytes in the previous
     dumps only if its stat is the same (ctime and inode too: os.utime can put an mtime back, not
-    a ctime) and its content hashes the same."""
+    a ctime) and its content hashes the same. Packed (the stat's four numbers, each modulo 2**64,
+    then the digest): the main process keeps one per case, 97 bytes each instead of 257 as a
+    tuple of five."""
 
-    mtime_ns: int
-    ctime_ns: int
-    size: int
-    inode: int
-    digest: bytes
+    __slots__ = ()
 
     @classmethod
     def of(cls, st: os.stat_result, raw: bytes) -> Stamp:
-        return cls(st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, content_digest(raw))
+        return cls(_stat_bytes(st) + content_digest(raw))
 
     def same_stat(self, st: os.stat_result) -> bool:
-        return (self.mtime_ns, self.ctime_ns, self.size, self.inode) == (
-            st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        return self[:_STAT.size] == _stat_bytes(st)
+
+    @property
+    def digest(self) -> bytes:
+        return self[_STAT.size:]
+
+
+_STAT = struct.Struct("<4Q")
+_U64 = (1 << 64) - 1
+
+
+def _stat_bytes(st: os.stat_result) -> bytes:
+    return _STAT.pack(st.st_mtime_ns & _U64, st.st_ctime_ns & _U64, st.st_size & _U64, st.st_ino & _U64)
 
 
 def content_digest(raw: bytes) -> bytes:
