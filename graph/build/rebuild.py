@@ -104,8 +104,8 @@ class RebuildIndex:
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys: dict = {}  # marshal writes a shared key once
-        plain = {path: (bytes(e.stamp), e.case, e.where, keys.setdefault(id(e.stats), e.stats.key()))
+        keys: dict = {}  # marshal writes a shared key once; worked out once per Stats object
+        plain = {path: (bytes(e.stamp), e.case, e.where, keys.get(id(e.stats)) or keys.setdefault(id(e.stats), e.stats.key()))
                  for path, e in entries.items()}
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
