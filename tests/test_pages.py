@@ -92,6 +92,12 @@ def test_lesson_page_lists_each_case_once_with_its_reason(P, st):
             assert row[2] in html.unescape(main_part)  # the one-line reason
 
 
+def test_lesson_page_headings_name_each_scope_as_a_heading_does(P):
+    page = body(P.entity(M.lesson(8), [], [], []))
+    headings = re.findall(r'<h2 id="scope-\d+">([^<]*?) <span class="count">', page)
+    assert headings == ["London", "National", "International"]
+
+
 def test_case_page_reads_like_a_directory_entry(P, st):
     iri = M.case("lambeth-living-well-collaborative")
     case = P.site.cases[iri]

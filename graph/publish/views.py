@@ -74,7 +74,8 @@ def lesson_view(site: Site, iri: str) -> dict:
         rows = [{"case": c, "reason": next((e["reason"] for e in c.evidence if e["lesson"] == iri), ""),
                  "origin": site.label(next((e["origin"] for e in c.evidence if e["lesson"] == iri), None)),
                  "place": c.place} for c in members[:LIST_LIMIT]]
-        groups.append({"label": site.label(scope_iri), "count": len(members), "rows": rows,
+        label = site.label(scope_iri)  # the ontology's own: "London", "national", "international"
+        groups.append({"label": label[:1].upper() + label[1:], "count": len(members), "rows": rows,
                        "all": index_href("case", lesson=number, scope=scope_id)})
     return {"node": node, "number": number, "theme": node.parents[0] if node.parents else None, "groups": groups,
             "coevidence": site.coevidence(iri)[:5]}
