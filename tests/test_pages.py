@@ -98,6 +98,16 @@ def test_lesson_page_headings_name_each_scope_as_a_heading_does(P):
     assert headings == ["London", "National", "International"]
 
 
+def test_every_page_names_a_scope_the_same_way(P):
+    """The home page's columns, the case list's cells and the case page say what the lesson pages' headings say."""
+    columns = re.findall(r'<th scope="col" class="num">([^<]+)</th>', body(P.home()))
+    assert columns == ["London", "National", "International"]
+    listed = body(P.index("case", {"scope": ["national"]}))
+    assert "<td>National</td>" in listed and "<td>national</td>" not in listed
+    case = next(c for c in P.site.cases.values() if c.scope and c.scope.endswith("National"))
+    assert "Case study · National" in html.unescape(body(P.entity(case.iri, [], [], [])))
+
+
 def test_case_page_reads_like_a_directory_entry(P, st):
     iri = M.case("lambeth-living-well-collaborative")
     case = P.site.cases[iri]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pcmh_kg.publish.site import Site
-from pcmh_kg.publish.views import PAGE_SIZE, SCOPE_IRIS, PageError, index_href, one
+from pcmh_kg.publish.views import PAGE_SIZE, SCOPE_IRIS, PageError, index_href, one, scope_name, scope_of
 
 
 @dataclass
@@ -119,7 +119,7 @@ def _case_rows(site: Site, cases: list[str]) -> list[dict]:
         place = c.place
         rows.append({"name": _cell(c.title, "/" + iri[len(site.base):], c.title.casefold()),
                      "place": _cell(site.label(place) if place else "", place and "/" + place[len(site.base):]),
-                     "scope": _cell(site.label(c.scope) if c.scope else ""),
+                     "scope": _cell(scope_of(site, c)),
                      "start": _cell(c.start, sort=int(c.start[:4]) if c.start[:4].isdigit() else 0),
                      "lessons": _cell(len(c.evidence))})
     return rows
@@ -165,7 +165,7 @@ def _options(site: Site) -> dict:
     """The choices of the case index's filter form."""
     return {"lesson": [(n.fields["order"][0], f"{n.fields['order'][0]}. {n.label}") for n in site.lessons.values()],
             "theme": [(n.id, n.label) for n in site.themes.values()],
-            "scope": [(v, site.label(s)) for s, v in SCOPE_IRIS.items()],
+            "scope": [(v, scope_name(site, s)) for s, v in SCOPE_IRIS.items()],
             "tag": sorted(((n.id, n.label) for n in site.tags.values()), key=lambda t: t[1].casefold()),
             "place": sorted(((n.id, n.label) for n in site.places.values()), key=lambda t: t[1].casefold()),
             "organisation": sorted(((n.id, n.label) for n in site.organisations.values()),

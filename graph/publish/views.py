@@ -30,8 +30,15 @@ def one(params: dict, name: str) -> str:
     return values[0].strip()
 
 
+def scope_name(site: Site, scope: str) -> str:
+    """A scope as the pages show it, on its own (a heading, a column, a cell): the ontology's
+    labels are "London", "national" and "international", as the guide writes them in a sentence."""
+    label = site.label(scope)
+    return label[:1].upper() + label[1:]
+
+
 def scope_of(site: Site, case: Case) -> str:
-    return site.label(case.scope) if case.scope else ""
+    return scope_name(site, case.scope) if case.scope else ""
 
 
 # ------------------------------------------------------------------------------ entities
@@ -74,8 +81,7 @@ def lesson_view(site: Site, iri: str) -> dict:
         rows = [{"case": c, "reason": next((e["reason"] for e in c.evidence if e["lesson"] == iri), ""),
                  "origin": site.label(next((e["origin"] for e in c.evidence if e["lesson"] == iri), None)),
                  "place": c.place} for c in members[:LIST_LIMIT]]
-        label = site.label(scope_iri)  # the ontology's own: "London", "national", "international"
-        groups.append({"label": label[:1].upper() + label[1:], "count": len(members), "rows": rows,
+        groups.append({"label": scope_name(site, scope_iri), "count": len(members), "rows": rows,
                        "all": index_href("case", lesson=number, scope=scope_id)})
     return {"node": node, "number": number, "theme": node.parents[0] if node.parents else None, "groups": groups,
             "coevidence": site.coevidence(iri)[:5]}
@@ -148,7 +154,7 @@ def home_view(site: Site) -> dict:
     grid = [(lesson, [(scope_id, sum(1 for c in site.lessons[lesson].cases if site.cases[c].scope == s))
                       for s, scope_id in SCOPE_IRIS.items()]) for lesson in site.lessons]
     return {"guide": site.guide, "themes": themes, "cases": len(site.cases), "grid": grid,
-            "scopes": [(scope_id, site.label(s)) for s, scope_id in SCOPE_IRIS.items()],
+            "scopes": [(scope_id, scope_name(site, s)) for s, scope_id in SCOPE_IRIS.items()],
             "multi": sum(1 for c in site.cases.values() if len(c.evidence) >= 2)}
 
 
