@@ -82,7 +82,7 @@ class SegmentWriter:
     build copies them into the dumps like the unchanged cases of a previous build
     (DumpWriter.copy), never holding them in memory. A run is a few MB, so it is held here and
     written once per file when the run ends: writing each case's parts as they came cost a worker
-    ~27 us per case, half of it in the write calls."""
+    ~26 us per case, this 8-9 us (8k distinct cases, best of 5)."""
 
     def __init__(self, folder: Path, seq: int):
         self.paths = {kind: Path(folder) / name for kind, name in segment_names(seq).items()}
