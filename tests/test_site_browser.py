@@ -110,6 +110,34 @@ def test_every_page_type_renders_cleanly_and_stays_on_the_server(site, browser, 
         browser.save_screenshot(str(artifacts / f"site-{name}-{size}.png"))
 
 
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_case_list_never_breaks_a_scope_inside_a_word(site, browser, size):
+    """'International' and 'Australia' stay whole in their columns at every size (cells may
+    otherwise break anywhere, for long names and addresses), and a case's name keeps a readable
+    width on a phone: the table scrolls in its box instead."""
+    url, _ = site
+    browser.set_window_size(*SIZES[size])
+    visit(browser, url + "/case/?lesson=3")
+    words = browser.execute_script("""
+        const out = [];
+        for (const td of document.querySelectorAll('table.index td.words')) {
+          const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+          for (let node; (node = walk.nextNode());) {
+            for (const m of node.data.matchAll(/\\S+/g)) {
+              const r = document.createRange();
+              r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+              out.push([m[0], new Set([...r.getClientRects()].map(b => Math.round(b.top))).size]);
+            }
+          }
+        }
+        return out;""")
+    assert {word for word, _ in words} >= {"London", "National", "International", "Australia"}
+    assert [word for word, lines in words if lines != 1] == [], size
+    names = browser.execute_script(
+        "return [...document.querySelectorAll('table.index td:first-child')].map(td => td.getBoundingClientRect().width)")
+    assert names and min(names) >= 150, size
+
+
 def test_csp_forbids_anything_but_the_server(site):
     url, _ = site
     for path in ("/", f"/case/{CASE}", "/sparql", "/lesson/"):

@@ -21,6 +21,7 @@ class Column:
     key: str
     label: str
     numeric: bool = False
+    words: bool = False  # short values of whole words (a place, a scope): never broken inside a word
 
 
 def _cell(text, href=None, sort=None) -> dict:
@@ -65,7 +66,7 @@ def _node_rows(site: Site, kind: str) -> tuple[list[Column], list[dict]]:
     return cols, rows
 
 
-CASE_COLUMNS = [Column("name", "Case study"), Column("place", "Place"), Column("scope", "Scope"),
+CASE_COLUMNS = [Column("name", "Case study"), Column("place", "Place", words=True), Column("scope", "Scope", words=True),
                 Column("start", "Started", True), Column("lessons", "Lessons", True)]
 FILTERS = ("lesson", "theme", "tag", "place", "organisation", "scope", "q")
 
