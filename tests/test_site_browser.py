@@ -111,13 +111,19 @@ def test_every_page_type_renders_cleanly_and_stays_on_the_server(site, browser, 
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
-def test_the_case_list_never_breaks_a_scope_inside_a_word(site, browser, size):
-    """'International' and 'Australia' stay whole in their columns at every size (cells may
-    otherwise break anywhere, for long names and addresses), and a case's name keeps a readable
-    width on a phone: the table scrolls in its box instead."""
+def test_index_tables_never_break_a_place_or_scope_inside_a_word(site, browser, size):
+    """'International', 'Australia' and 'Yorkshire' stay whole in their columns at every size
+    (cells may otherwise break anywhere, for long names and addresses), and a name keeps a
+    readable width on a phone: the table scrolls in its box instead."""
     url, _ = site
     browser.set_window_size(*SIZES[size])
-    visit(browser, url + "/case/?lesson=3")
+    for path, seen in (("/case/?lesson=3", {"London", "National", "International", "Australia"}),
+                       ("/place/", {"Yorkshire", "Humber", "London"})):
+        visit(browser, url + path)
+        _assert_whole_words_and_readable_names(browser, seen, size)
+
+
+def _assert_whole_words_and_readable_names(browser, seen: set, size: str) -> None:
     words = browser.execute_script("""
         const out = [];
         for (const td of document.querySelectorAll('table.index td.words')) {
@@ -131,7 +137,7 @@ def test_the_case_list_never_breaks_a_scope_inside_a_word(site, browser, size):
           }
         }
         return out;""")
-    assert {word for word, _ in words} >= {"London", "National", "International", "Australia"}
+    assert {word for word, _ in words} >= seen
     assert [word for word, lines in words if lines != 1] == [], size
     names = browser.execute_script(
         "return [...document.querySelectorAll('table.index td:first-child')].map(td => td.getBoundingClientRect().width)")

@@ -21,7 +21,7 @@ class Column:
     key: str
     label: str
     numeric: bool = False
-    words: bool = False  # short values of whole words (a place, a scope): never broken inside a word
+    words: bool = False  # short values of whole words (a place, a scope, a tag): never broken inside a word
 
 
 def _cell(text, href=None, sort=None) -> dict:
@@ -51,8 +51,8 @@ def _node_rows(site: Site, kind: str) -> tuple[list[Column], list[dict]]:
                          "cases": _cell(total, index_href("case", theme=n.id))})
     else:
         table = {"tag": site.tags, "place": site.places, "organisation": site.organisations}[kind]
-        extra = {"tag": Column("within", "Broader tag"), "place": Column("within", "Within"),
-                 "organisation": Column("within", "Type")}[kind]
+        extra = {"tag": Column("within", "Broader tag", words=True), "place": Column("within", "Within", words=True),
+                 "organisation": Column("within", "Type", words=True)}[kind]
         cols = [name, extra, cases]
         for iri, n in table.items():
             if kind == "organisation":
