@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -18,8 +19,8 @@ from pcmh_kg.sinks import registry
 
 BASE = "https://w3id.org/pcmh-kg/"
 FILES = {"pcmh-kg.ttl", "pcmh-kg.nt", "pcmh-kg.jsonld", "pcmh-kg.rdf", "context.jsonld", "ontology.ttl",
-         "shapes.ttl", "build.json", "void.ttl", "sparql-examples.ttl", "CHANGES.md", "changes.ttl",
-         "CITATION.cff", "ro-crate-metadata.json", "SHA256SUMS"}
+         "shapes.ttl", "build.json", "void.ttl", "sparql-examples.ttl", "CHANGES.md", "changes.json",
+         "changes.ttl", "CITATION.cff", "ro-crate-metadata.json", "SHA256SUMS"}
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX spdx: <http://spdx.org/rdf/terms#> PREFIX owl: <http://www.w3.org/2002/07/owl#> """
@@ -154,6 +155,13 @@ def test_the_release_says_what_changed(released):
     assert text.startswith("# Changes from release 2026.11 to release 2026.12\n")
     assert "- case/syn-a: “Synthetic A” is now “Synthetic A, renamed”" in text
     assert "- **Synthetic E (case/syn-e)**" in text
+    doc = json.loads((released / "2026.12" / "changes.json").read_text())
+    assert doc["summary"] == text.splitlines()[2] and doc["summary"].startswith("5 case studies before, 5 after")
+    said = [f["words"] for c in doc["changed"] for f in c["fields"]] + \
+        [k["words"] for side in ("added", "removed") for k in doc["lesson_links"][side]]
+    assert said and all(w in text for w in said)  # the same words as CHANGES.md
+    assert [c["id"] for c in doc["added"]] == ["syn-f"] and doc["added"][0]["place"]
+    assert not (released / "2026.11" / "changes.json").exists()  # the first release compares with nothing
     st = _store(released / "2026.12" / "changes.ttl")
     assert {r[0] for r in _rows(st, "SELECT ?c { ?x <http://purl.org/vocab/changeset/schema#subjectOfChange> ?c }")} \
         == {BASE + f"case/syn-{k}" for k in "abcdef"}
@@ -192,6 +200,10 @@ def served(released, tmp_path_factory):
     os.chmod(trap, 0o755)
     (trap / "CHANGES.md").unlink()
     (trap / "CHANGES.md").symlink_to(root / "secret.txt")
+    damaged = Path(shutil.copytree(releases / "2026.12", trap.parent / "2026.12"))
+    os.chmod(damaged, 0o755)
+    (damaged / "changes.json").unlink()
+    (damaged / "changes.json").write_text('{"summary": ["not", "words"], "added": "syn-f", "changed": [1, {}]')
     url, _, stop = serving(releases / "2026.12", releases=releases)
     trap_url, _, stop_trap = serving(releases / "2026.12", releases=trap.parent)
     yield url, trap_url, releases
@@ -239,6 +251,35 @@ def test_serve_never_leaves_the_releases_folder(served):
     assert status == 404 and b"SECRET" not in body
     status, _, body = get(trap_url + "/release/2026.11", "text/html")
     assert status == 200 and b"CHANGES.md</a>" not in body and b"SECRET" not in body
+
+
+def test_a_release_page_says_what_changed_in_words_with_links(served):
+    import html
+    import re
+
+    from sites import get
+
+    url, trap_url, _ = served
+    status, _, body = get(url + "/release/2026.12", "text/html")
+    page = body.decode()
+    changes = page[page.index('id="changes"'):page.index("</main>")]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", changes))
+    assert "**" not in text and "##" not in text and "<pre" not in changes  # no Markdown shown as it is
+    assert re.findall(r"<h3>([^<]+)</h3>", changes) == [
+        "Case studies added", "Case studies removed", "Case studies renamed", "Lesson links added",
+        "Lesson links removed", "Details changed"]
+    assert "5 case studies before, 5 after: 1 added, 1 removed, 1 renamed" in text
+    assert '<a href="/case/syn-f">Synthetic F</a>' in changes  # published here: linked to its page
+    assert "<strong>Synthetic E</strong>" in changes and 'href="/case/syn-e"' not in changes  # removed: named only
+    assert "was “Synthetic A”" in text and "no longer evidences lesson 8" in text
+    for name in ("CHANGES.md", "changes.json", "changes.ttl"):
+        assert f'href="/release/2026.12/{name}"' in changes
+    status, _, body = get(url + "/release/2026.11", "text/html")
+    assert status == 200 and b"The first release: there is no earlier release" in body
+    status, _, body = get(trap_url + "/release/2026.12", "text/html")  # changes.json damaged
+    assert status == 200 and b"see the release&#39;s CHANGES.md" in body and b"<h3>" not in body
+    status, _, body = get(trap_url + "/release/", "text/html")
+    assert status == 200 and b"see the release&#39;s CHANGES.md" in body
 
 
 @pytest.mark.browser

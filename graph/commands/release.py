@@ -20,7 +20,8 @@ to releases/VERSION/ (--out to change):
   void.ttl                       DCAT-AP + VoID: dcat:version, dcterms:issued, prov:wasRevisionOf the
                                  previous release, one dcat:Distribution per dump with its checksum
   sparql-examples.ttl            the query library in SIB's sparql-examples form
-  CHANGES.md, changes.ttl        what changed since the previous release, in words and as RDF
+  CHANGES.md, changes.json,      what changed since the previous release: in words, as data (each
+  changes.ttl                    change with its words) and as RDF
   CITATION.cff, ro-crate-metadata.json, SHA256SUMS (checked with `sha256sum -c SHA256SUMS`)
 VERSION is dated: YYYY.MM, or YYYY.MM.N for a further release in a month (2026.12, 2026.12.1).
 An existing release is never written over, and a release must come after the newest one."""

@@ -44,13 +44,44 @@ class Releases:
 
     def info(self, version: str) -> dict:
         folder = self.folder_of(version)
-        info, notes = self._file(folder, "build.json"), self._file(folder, "CHANGES.md")
-        release = json.loads(info.read_text()).get("release", {}) if info else {}
-        changes = notes.read_text(encoding="utf-8") if notes else ""
-        summary = next((line for line in changes.splitlines() if "case studies before" in line), "the first release")
-        return {"version": version, "issued": release.get("issued", ""), "previous": release.get("previous"),
+        release = self._json(folder, "build.json").get("release", {})
+        previous = release.get("previous")
+        changes = self._json(folder, "changes.json") if previous else {}
+        summary = changes.get("summary") if isinstance(changes.get("summary"), str) else None
+        if not previous:
+            summary = "the first release"
+        return {"version": version, "issued": release.get("issued", ""), "previous": previous,
                 "iri": versions.release_iri(self.app.cfg.base, version), "href": f"/release/{version}",
-                "summary": summary, "changes": changes}
+                "summary": summary or "see the release's CHANGES.md", "changes": changes}
+
+    def change_sections(self, changes: dict) -> list[dict]:
+        """changes.json as the release page's sections: each item a case (linked to its page when
+        this server publishes it) and the words of what changed about it."""
+        known = self.app.people.site.cases
+        link = self.app.people.linker().href
+
+        def item(entry: dict, words: list[str]) -> dict:
+            iri = entry.get("iri")
+            return {"title": str(entry.get("title") or entry.get("id") or iri), "words": [str(w) for w in words],
+                    "href": link(iri) if isinstance(iri, str) and iri in known else None}
+
+        def entries(value) -> list[dict]:
+            return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+        def said(values) -> list[str]:
+            return [e["words"] for e in entries(values) if isinstance(e.get("words"), str)]
+
+        links = changes.get("lesson_links") if isinstance(changes.get("lesson_links"), dict) else {}
+        sections = [
+            ("Case studies added", [item(e, [f"{e.get('place')} ({e.get('scope')})", *said(e.get("lessons"))])
+                                    for e in entries(changes.get("added"))]),
+            ("Case studies removed", [item(e, []) for e in entries(changes.get("removed"))]),
+            ("Case studies renamed", [item(e, [f"was “{e.get('old_title')}”"]) for e in entries(changes.get("renamed"))]),
+            ("Lesson links added", [item(e, said([e])) for e in entries(links.get("added"))]),
+            ("Lesson links removed", [item(e, said([e])) for e in entries(links.get("removed"))]),
+            ("Details changed", [item(e, said(e.get("fields"))) for e in entries(changes.get("changed"))]),
+        ]
+        return [{"title": title, "items": items} for title, items in sections if items]
 
     def newest(self) -> dict | None:
         done = self.versions()
@@ -73,7 +104,9 @@ class Releases:
             sums = self.listed(folder)
             files = [(n, f"/release/{version}/{n}", (folder / n).stat().st_size, sums[n])
                      for n in sorted(sums) if self._file(folder, n) is not None]
-            body = pages.render("release.html", title=f"Release {version}", r=self.info(version), files=files)
+            r = self.info(version)
+            body = pages.render("release.html", title=f"Release {version}", r=r, files=files,
+                                sections=self.change_sections(r["changes"]))
             return Response(200, HTML, body, self.app.people.headers({"Vary": "Accept"}))
         if offer.name == "ttl" and self._file(folder, "void.ttl"):
             return Response(200, offer.content_type, folder / "void.ttl", {"Vary": "Accept"})
@@ -87,6 +120,16 @@ class Releases:
             raise Reply(404, f"release {version} has no file {name!r}; see /release/{version}")
         return Response(200, crate.media_type(name) + ("; charset=utf-8" if _is_text(name) else ""), path,
                         {"Cache-Control": "public, max-age=31536000, immutable"})
+
+    def _json(self, folder: Path, name: str) -> dict:
+        """A release's JSON file, or {} when it is missing or unreadable: a damaged release still
+        gets its page, without that part."""
+        path = self._file(folder, name)
+        try:
+            value = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
 
     @staticmethod
     def _file(folder: Path, name: str) -> Path | None:

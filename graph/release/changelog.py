@@ -75,14 +75,18 @@ def case_words(changes: differ.Changes) -> dict[str, list[str]]:
     return out
 
 
+def summary(changes: differ.Changes) -> str:
+    """The change log in one sentence (CHANGES.md's first line, the releases page)."""
+    before, after = changes.counts
+    return (f"{before} case studies before, {after} after: {len(changes.added)} added, {len(changes.removed)} "
+            f"removed, {len(changes.renamed)} renamed, {len(changes.changed)} with changed details; "
+            f"{len(changes.links_added)} lesson links added, {len(changes.links_removed)} removed.")
+
+
 def words(changes: differ.Changes) -> str:
     """The change log as Markdown a commissioner reads."""
-    before, after = changes.counts
     base = changes.new.base
-    lines = [f"# Changes from {changes.old.label} to {changes.new.label}", "",
-             f"{before} case studies before, {after} after: {len(changes.added)} added, {len(changes.removed)} "
-             f"removed, {len(changes.renamed)} renamed, {len(changes.changed)} with changed details; "
-             f"{len(changes.links_added)} lesson links added, {len(changes.links_removed)} removed.", ""]
+    lines = [f"# Changes from {changes.old.label} to {changes.new.label}", "", summary(changes), ""]
     if changes.empty:
         return "\n".join(lines + ["No case study changed.", ""])
 
@@ -111,6 +115,8 @@ def words(changes: differ.Changes) -> str:
 
 
 def as_json(changes: differ.Changes) -> str:
+    """The change log as data (changes.json, `diff --format json`), each change with the words
+    CHANGES.md gives it, so that a page or a partner can show it without a Markdown parser."""
     def case(c):
         return {"id": c.id, "iri": c.iri, "title": c.title}
 
@@ -123,12 +129,18 @@ def as_json(changes: differ.Changes) -> str:
     doc = {
         "from": {"label": changes.old.label, "dataset": changes.old.dataset, "cases": changes.counts[0]},
         "to": {"label": changes.new.label, "dataset": changes.new.dataset, "cases": changes.counts[1]},
-        "added": [{**case(c), "lessons": [link(c, k) for k in c.lessons.values()]} for c in changes.added],
+        "summary": summary(changes),
+        "added": [{**case(c), "place": c.fields["place"], "scope": c.fields["scope"],
+                   "lessons": [{**link(c, k), "words": "evidences " + _link_words(k)} for k in c.lessons.values()]}
+                  for c in changes.added],
         "removed": [case(c) for c in changes.removed],
         "renamed": [{**case(b), "old_title": a.title} for a, b in changes.renamed],
-        "lesson_links": {"added": [link(c, k) for c, k in changes.links_added],
-                         "removed": [link(c, k) for c, k in changes.links_removed]},
-        "changed": [{**case(c), "fields": [{"field": f, "old": value(o), "new": value(n)} for f, o, n in fields]}
+        "lesson_links": {"added": [{**link(c, k), "words": "now evidences " + _link_words(k)}
+                                   for c, k in changes.links_added],
+                         "removed": [{**link(c, k), "words": "no longer evidences " + _link_words(k)}
+                                     for c, k in changes.links_removed]},
+        "changed": [{**case(c), "fields": [{"field": f, "old": value(o), "new": value(n),
+                                            "words": _field_words(f, o, n)} for f, o, n in fields]}
                     for c, fields in changes.changed],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -169,7 +181,8 @@ def as_turtle(changes: differ.Changes, document_iri: str, created: str) -> bytes
 
 def write_release_changes(folder: Path, m: versions.ReleaseMinter, issued: str, previous: str | None,
                           releases: Path) -> None:
-    """CHANGES.md and changes.ttl of a release, against the previous one (none: the first release)."""
+    """CHANGES.md, changes.json and changes.ttl of a release, against the previous one (none: the
+    first release, which has CHANGES.md alone)."""
     if previous is None:
         (folder / "CHANGES.md").write_text(f"# Release {m.version}\n\nThe first release: no earlier release "
                                            f"to compare with.\n", encoding="utf-8")
@@ -179,6 +192,7 @@ def write_release_changes(folder: Path, m: versions.ReleaseMinter, issued: str, 
     new = graphs.Graph(f"release {m.version}", _store(folder), m.base, m.dataset, m.version)
     changes = differ.compare(old, new)
     (folder / "CHANGES.md").write_text(words(changes), encoding="utf-8")
+    (folder / "changes.json").write_text(as_json(changes), encoding="utf-8")
     (folder / "changes.ttl").write_bytes(as_turtle(changes, m.dump("changes.ttl"), issued))
 
 
