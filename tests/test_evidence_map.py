@@ -153,7 +153,7 @@ def test_grid_reads_on_a_phone(page, artifacts):
         wide, inner = driver.execute_script(PAGE_WIDE)
         assert wide <= inner
         seen = driver.execute_script(HEADERS_SEEN)
-        assert [h for h, _ in seen] == ["London", "UK outside London", "International"]
+        assert [h for h, _ in seen] == ["London", "National", "International"]
         assert all(ok for _, ok in seen), seen
         assert not driver.find_element(By.ID, "egm-more").is_displayed()
         driver.save_screenshot(str(artifacts / "egm-phone.png"))

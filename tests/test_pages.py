@@ -108,6 +108,17 @@ def test_every_page_names_a_scope_the_same_way(P):
     assert "Case study · National" in html.unescape(body(P.entity(case.iri, [], [], [])))
 
 
+def test_the_explorer_names_each_scope_as_the_pages_do(P, st):
+    from pcmh_kg.model.vocab import PCMH, SCOPES
+    from viz import data
+
+    assert data.scope_names(st) == {key: views.scope_name(P.site, PCMH + local) for key, local in SCOPES.items()}
+    assert list(data.scope_names(st).values()) == ["London", "National", "International"]
+    import pyoxigraph as ox
+
+    assert list(data.scope_names(ox.Store()).values()) == ["London", "National", "International"]  # no ontology
+
+
 def test_case_page_reads_like_a_directory_entry(P, st):
     iri = M.case("lambeth-living-well-collaborative")
     case = P.site.cases[iri]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pcmh_kg.model import labels
 from pcmh_kg.model.vocab import FLAGS, ORIGINS, PCMH, PLACE_TYPES, SCOPES, STATUSES
 from pcmh_kg.publish import site
 from pcmh_kg.query import sparql
@@ -55,6 +56,7 @@ Q_PLACES = PREFIXES + """SELECT ?place ?label ?parent ?type ?gss ?iso ?lat ?long
 Q_TAGS = PREFIXES + """SELECT ?tag ?label ?definition ?broader WHERE { ?tag a skos:Concept ; skos:prefLabel ?label ;
   skos:inScheme ?scheme . ?scheme a skos:ConceptScheme .
   OPTIONAL { ?tag skos:definition ?definition } OPTIONAL { ?tag skos:broader ?broader } }"""
+Q_SCOPES = PREFIXES + """SELECT ?scope ?label WHERE { ?scope a pcmh:Scope ; rdfs:label ?label . }"""
 
 _SCOPE_KEYS = {PCMH + local: key for key, local in SCOPES.items()}
 _ORIGIN_KEYS = {PCMH + local: key for key, local in ORIGINS.items()}
@@ -112,7 +114,14 @@ def read_details(store, short) -> dict:
     tags = {}
     for tag, label, definition, broader in _rows(store, Q_TAGS):
         tags[short(tag)] = {"label": label, "definition": definition, "broader": short(broader) if broader else None}
-    return {"cases": cases, "places": places, "tags": tags}
+    return {"cases": cases, "places": places, "tags": tags, "scopes": scope_names(store)}
+
+
+def scope_names(store) -> dict[str, str]:
+    """Each scope's name as the site's pages give it (London, National, International), in the
+    ontology's order; from its label in the graph, or its key where the graph has no ontology."""
+    found = {_SCOPE_KEYS[s]: label for s, label in _rows(store, Q_SCOPES) if s in _SCOPE_KEYS}
+    return {key: labels.standalone(found.get(key, key)) for key in SCOPES}
 
 
 def _change(changes: dict, names: dict, org: str) -> dict:

@@ -23,6 +23,12 @@ def short(iri: str, base: str | None = None) -> str:
     return iri
 
 
+def standalone(label: str) -> str:
+    """A label standing on its own (a heading, a column, a cell, a badge) begins with a capital:
+    the ontology's labels are written as they stand in a sentence ("national")."""
+    return label[:1].upper() + label[1:]
+
+
 def text(term, base: str | None = None) -> str:
     """A pyoxigraph term as plain text: a literal's value, a short IRI, '_:id' for a blank node."""
     if term is None:

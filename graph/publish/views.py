@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+from pcmh_kg.model import labels
 from pcmh_kg.model.vocab import PCMH, SCOPES
 from pcmh_kg.publish.site import Case, Site
 
@@ -31,10 +32,8 @@ def one(params: dict, name: str) -> str:
 
 
 def scope_name(site: Site, scope: str) -> str:
-    """A scope as the pages show it, on its own (a heading, a column, a cell): the ontology's
-    labels are "London", "national" and "international", as the guide writes them in a sentence."""
-    label = site.label(scope)
-    return label[:1].upper() + label[1:]
+    """A scope as the pages and the explorer show it on its own: London, National, International."""
+    return labels.standalone(site.label(scope))
 
 
 def scope_of(site: Site, case: Case) -> str:

@@ -26,7 +26,7 @@ window.PCMHModules.controls = function (P) {
       .sort(function (a, b) { return cmp(a[1], b[1]); });
     fillSelect($("f-place"), "All places", places);
     var scopes = countBy(function (n) { return [(D.cases[n.id] || {}).scope]; });
-    fillSelect($("f-scope"), "London, UK and international", Object.keys(SCOPES).filter(function (s) { return scopes.has(s); })
+    fillSelect($("f-scope"), "All scopes", Object.keys(SCOPES).filter(function (s) { return scopes.has(s); })
       .map(function (s) { return [s, SCOPES[s]]; }));
     document.querySelectorAll("select[data-filter]").forEach(function (sel) {
       sel.addEventListener("change", function () { P.setFilter(sel.dataset.filter, sel.value); });

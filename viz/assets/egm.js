@@ -18,7 +18,7 @@ window.PCMHModules.egm = function (P) {
   function colsets() {
     var used = placesWithCases(), sets = [];
     var within = function (n) { return (D.cases[n.id] || {}).within || []; };
-    sets.push({ key: "scope", label: "Scope: London, rest of the UK, international", of: function (n) { return [(D.cases[n.id] || {}).scope]; },
+    sets.push({ key: "scope", label: "Scope: " + Object.keys(P.SCOPES).map(function (s) { return P.SCOPES[s]; }).join(", "), of: function (n) { return [(D.cases[n.id] || {}).scope]; },
                 cols: Object.keys(P.SCOPES).map(function (s) { return { key: s, label: P.SCOPES[s], iri: D.meta.scopeIris[s] }; }) });
     var uk = Object.keys(D.places).filter(function (p) { return D.places[p].iso === "GB"; })[0];
     var nations = Object.keys(D.places).filter(function (p) { return D.places[p].type === "nation" && D.places[p].parent === uk; });

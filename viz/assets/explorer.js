@@ -4,7 +4,7 @@
   "use strict";
   var D = JSON.parse(document.getElementById("pcmh-data").textContent);
   var $ = function (id) { return document.getElementById(id); };
-  var SCOPES = { london: "London", national: "UK outside London", international: "International" };
+  var SCOPES = D.scopes;  // key -> name, as the site's pages name them
   var ORIGINS = { guide: "stated in the guide", curated: "curated here" };
 
   /* ---------------------------------------------------------------- helpers */
