@@ -237,6 +237,37 @@ def test_serve_lists_the_releases_and_serves_their_files(served):
     assert b"2026.12" in body and b'href="/release/2026.12"' in body  # the home page names the newest
 
 
+def test_latest_redirects_to_the_newest_release(served, tmp_path):
+    import http.client
+    import urllib.parse
+
+    from sites import serving
+
+    url, _, releases = served
+
+    def head(server, path):
+        where = urllib.parse.urlsplit(server)
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+        conn.request("GET", path)
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        return r.status, r.getheader("Location")
+
+    assert head(url, "/release/latest") == (302, "/release/2026.12")
+    assert head(url, "/release/latest/") == (302, "/release/2026.12/")
+    assert head(url, "/release/latest/pcmh-kg.ttl") == (302, "/release/2026.12/pcmh-kg.ttl")
+    assert head(url, "/release/latest?format=ttl") == (302, "/release/2026.12?format=ttl")
+    assert head(url, "/release/latest/a/b")[0] == 404
+    empty = tmp_path / "none"
+    empty.mkdir()
+    other, _, stop = serving(releases / "2026.12", releases=empty)
+    try:
+        assert head(other, "/release/latest/pcmh-kg.ttl") == (404, None)
+    finally:
+        stop()
+
+
 def test_serve_never_leaves_the_releases_folder(served):
     from sites import get
 

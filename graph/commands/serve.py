@@ -27,6 +27,7 @@ Serve the graph on http://HOST:PORT/ :
                      Accept (or a .html/.ttl/.jsonld/.nt suffix); answered directly with 200
   /ontology /void /queries /explorer /dumps /context.jsonld /.well-known/sparql-examples
   /release/          the releases in --releases (default ./releases): each one's page, files and DCAT
+                     (/release/latest/FILE: a redirect to the newest release's file)
 The endpoint is read-only (updates get 403), refuses SERVICE unless --allow-service, stops a query
 after --timeout seconds (its worker process is killed and replaced) and returns at most --max-rows
 rows (header X-Result-Truncated: true when cut). It serves the built dumps in --dist when they are

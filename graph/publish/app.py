@@ -75,6 +75,7 @@ class App:
             (r"/void|/\.well-known/void", docs.void, "GET HEAD"),
             (r"/\.well-known/sparql-examples", docs.sparql_examples, "GET HEAD"),
             (r"/release/?", rel.index, "GET HEAD"),
+            (r"/release/latest(?P<rest>/[^/]*)?", rel.latest, "GET HEAD"),
             (r"/release/(?P<version>[0-9.]+)/?", rel.release, "GET HEAD"),
             (r"/release/(?P<version>[0-9.]+)/(?P<name>[^/]+)", rel.file, "GET HEAD"),
             (r"/explorer", docs.explorer, "GET HEAD"),

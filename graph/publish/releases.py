@@ -9,6 +9,7 @@ Only what a release lists in its SHA256SUMS is served, from a folder that is a r
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -95,6 +96,18 @@ class Releases:
                             self.app.people.headers({"Vary": "Accept"}))
         triples = [t for v in self.versions() for t in self._void(v)]
         return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
+
+    def latest(self, req: Request) -> Response:
+        """/release/latest[/FILE]: a temporary redirect (302) to the newest release or its file,
+        for a partner that always loads the newest; the releases' own IRIs stay the ones to cite."""
+        done = self.versions()
+        if not done:
+            raise Reply(404, "no release has been published on this server; see /release/")
+        rest = req.match.get("rest") or ""
+        query = urllib.parse.urlencode(req.params, doseq=True)
+        target = f"/release/{done[-1]}{rest}" + (f"?{query}" if query else "")
+        return Response(302, "text/plain; charset=utf-8", f"the newest release is at {target}\n".encode(),
+                        {"Location": target, "Cache-Control": "no-cache"})
 
     def release(self, req: Request) -> Response:
         version = req.match["version"]
