@@ -205,6 +205,35 @@ def test_every_kind_of_iri_dereferences_by_content_negotiation(site, embedded):
     assert status == 200 and h["Content-Type"].startswith("text/turtle")
 
 
+def test_a_dump_is_sent_in_the_byte_range_asked(site):
+    """A partner resumes a large download (curl -C -, wget -c): one range of a file gets 206 with
+    those bytes; what the server does not serve (several ranges, another unit, a bad range, an
+    If-Range the file no longer matches) gets the whole file; a range past the end gets 416."""
+    url, _ = site
+    whole = (SERVED[0] / "pcmh-kg.nt").read_bytes()
+    size, dump = len(whole), url + "/dumps/pcmh-kg.nt"
+    status, h, body = get(dump)
+    assert status == 200 and h["Accept-Ranges"] == "bytes" and body == whole
+    etag = h["ETag"]
+    for asked, (start, end) in {"bytes=0-99": (0, 100), "bytes=100-": (100, size), "bytes=-50": (size - 50, size),
+                                f"bytes=10-{size + 999}": (10, size), f"bytes={size - 1}-": (size - 1, size)}.items():
+        status, h, body = get(dump, headers={"Range": asked})
+        assert status == 206 and body == whole[start:end], asked
+        assert h["Content-Range"] == f"bytes {start}-{end - 1}/{size}" and int(h["Content-Length"]) == end - start
+    for ignored in ("bytes=0-1,5-6", "items=0-5", "bytes=9-2", "bytes=-", "bytes=x-"):
+        status, h, body = get(dump, headers={"Range": ignored})
+        assert status == 200 and body == whole, ignored
+    for past in (f"bytes={size}-", f"bytes={size + 5}-{size + 9}", "bytes=-0"):
+        status, h, body = get(dump, headers={"Range": past})
+        assert status == 416 and h["Content-Range"] == f"bytes */{size}" and body == b"", past
+    status, _, body = get(dump, headers={"Range": "bytes=0-9", "If-Range": etag})
+    assert status == 206 and body == whole[:10]
+    status, _, body = get(dump, headers={"Range": "bytes=0-9", "If-Range": '"another-version"'})
+    assert status == 200 and body == whole
+    status, _, body = get(dump, headers={"Range": "bytes=0-9", "If-None-Match": etag})
+    assert status == 304 and body == b""
+
+
 def test_documents(site):
     url, backend = site
     real_dist = SERVED[0]

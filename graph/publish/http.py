@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import os
+import re
 import sys
 import threading
 import traceback
@@ -72,10 +74,11 @@ SECURITY = {
 }
 
 
-def validators(resp: Response) -> dict[str, str]:
-    """ETag (a digest of the bytes, or of a file's size and time) and Last-Modified of a 200."""
+def validators(resp: Response, st: os.stat_result | None = None) -> dict[str, str]:
+    """ETag (a digest of the bytes, or of a file's size and time: `st`, that of the open file
+    being sent) and Last-Modified of a 200."""
     if isinstance(resp.body, Path):
-        st = resp.body.stat()
+        st = st or resp.body.stat()
         tag = hashlib.sha256(f"{resp.body.name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:32]
         modified = st.st_mtime
     else:
@@ -85,6 +88,36 @@ def validators(resp: Response) -> dict[str, str]:
     if modified is not None:
         out["Last-Modified"] = email.utils.formatdate(modified, usegmt=True)
     return out
+
+
+UNSATISFIABLE = "unsatisfiable"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def byte_range(headers, size: int, found: dict[str, str]):
+    """RFC 9110 14: the one byte range a GET asks of a file, as (start, end) with end exclusive;
+    None to send the whole file (no Range, several ranges, another unit, a syntax error, or an
+    If-Range the file no longer matches: a server may ignore what it does not serve); or
+    UNSATISFIABLE (416) when the range starts past the end. A partner resumes a large dump with it."""
+    header = headers.get("Range")
+    if not header:
+        return None
+    if_range = headers.get("If-Range")
+    if if_range is not None and if_range.strip() not in (found.get("ETag"), found.get("Last-Modified")):
+        return None
+    m = _RANGE.fullmatch(header.strip())
+    if m is None or not (m.group(1) or m.group(2)):
+        return None
+    first, last = m.group(1), m.group(2)
+    if not first:  # the last N bytes
+        n = int(last)
+        return (max(size - n, 0), size) if n > 0 and size > 0 else UNSATISFIABLE
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        return UNSATISFIABLE
+    return start, min(int(last) + 1, size) if last else size
 
 
 def not_modified(headers, found: dict[str, str]) -> bool:
@@ -169,26 +202,64 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def send(self, resp: Response, head_only: bool = False) -> None:
+        """A file is streamed from one open handle (a 100k-case dump is hundreds of MB: never held
+        in memory, and its length is the length of what is sent), whole or the one range asked."""
+        if isinstance(resp.body, Path):
+            try:
+                fh = open(resp.body, "rb")
+            except OSError:
+                resp = Response(404, TEXT, b"this file is no longer published here\n")
+            else:
+                with fh:
+                    self._send(resp, head_only, fh)
+                return
+        self._send(resp, head_only, None)
+
+    def _send(self, resp: Response, head_only: bool, fh) -> None:
         headers = {**SECURITY, **resp.headers}
-        if resp.status == 200 and self.command in ("GET", "HEAD", "POST"):
-            found = validators(resp)
+        status, start, end, st = resp.status, 0, 0, None
+        if fh is not None:
+            st = os.fstat(fh.fileno())
+            end = st.st_size
+            headers["Accept-Ranges"] = "bytes"
+        if status == 200 and self.command in ("GET", "HEAD", "POST"):
+            found = validators(resp, st)
             headers.update(found)
             if self.command != "POST" and not_modified(self.headers, found):
-                resp, head_only = Response(304, resp.ctype, b""), True
-        data = resp.body.read_bytes() if isinstance(resp.body, Path) and not head_only else \
-            b"" if isinstance(resp.body, Path) else resp.body
-        length = resp.body.stat().st_size if isinstance(resp.body, Path) else len(data)
-        self.send_response(resp.status)
+                status, head_only = 304, True
+            elif fh is not None and self.command == "GET":
+                asked = byte_range(self.headers, end, found)
+                if asked == UNSATISFIABLE:
+                    status, head_only, fh = 416, True, None
+                    headers["Content-Range"] = f"bytes */{end}"
+                    resp = Response(416, TEXT, b"")
+                elif asked is not None:
+                    status, (start, end) = 206, asked
+                    headers["Content-Range"] = f"bytes {start}-{end - 1}/{st.st_size}"
+        length = end - start if fh is not None else len(resp.body)
+        self.send_response(status)
         self.send_header("Content-Type", resp.ctype)
-        if resp.status != 304:
+        if status != 304:
             self.send_header("Content-Length", str(length))
         self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Expose-Headers", "ETag, Last-Modified, Link, X-Result-Truncated")
+        self.send_header("Access-Control-Expose-Headers",
+                         "ETag, Last-Modified, Link, X-Result-Truncated, Accept-Ranges, Content-Range")
         for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
-        if not head_only:
-            self.wfile.write(data)
+        if head_only:
+            return
+        if fh is None:
+            self.wfile.write(resp.body)
+            return
+        fh.seek(start)
+        left = length
+        while left > 0:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            self.wfile.write(chunk)
+            left -= len(chunk)
 
     def log_message(self, fmt, *args):
         if not self.app.quiet:
