@@ -18,7 +18,7 @@ from pcmh_kg.cli import main
 from pcmh_kg.sinks import registry
 
 BASE = "https://w3id.org/pcmh-kg/"
-FILES = {"pcmh-kg.ttl", "pcmh-kg.nt", "pcmh-kg.jsonld", "pcmh-kg.rdf", "context.jsonld", "ontology.ttl",
+FILES = {"pcmh-kg.ttl", "pcmh-kg.nt", "pcmh-kg.nt.gz", "pcmh-kg.jsonld", "pcmh-kg.rdf", "context.jsonld", "ontology.ttl",
          "shapes.ttl", "build.json", "void.ttl", "sparql-examples.ttl", "CHANGES.md", "changes.json",
          "changes.ttl", "CITATION.cff", "ro-crate-metadata.json", "SHA256SUMS"}
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -108,10 +108,10 @@ def test_the_dcat_ap_description(released):
     dists = _rows(st, f"SELECT ?d ?url ?type ?lic ?size ?sum {{ {ds} dcat:distribution ?d . ?d dcat:downloadURL ?url ; "
                       "dcat:mediaType ?type ; dcterms:license ?lic ; dcat:byteSize ?size ; spdx:checksum ?c . "
                       "?c spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum }")
-    assert len(dists) == len(registry.FORMATS)
+    assert len(dists) == len(registry.FORMATS) + 1  # and the gzipped N-Triples
     for _, url, media, lic, size, digest in dists:
         name = url.removeprefix(f"{BASE}release/2026.12/")
-        fmt = registry.by_extension(Path(name).suffix)
+        fmt = registry.by_extension(Path(name.removesuffix(".gz")).suffix)
         assert media == "https://www.iana.org/assignments/media-types/" + fmt.media_type
         assert lic == "https://creativecommons.org/licenses/by/4.0/"
         assert int(size) == (folder / name).stat().st_size
@@ -119,6 +119,27 @@ def test_the_dcat_ap_description(released):
     # the counts describe the release's own dumps
     nt = _store(folder / "pcmh-kg.nt", ox.RdfFormat.N_TRIPLES)
     assert _rows(st, f"SELECT ?n {{ {ds} <http://rdfs.org/ns/void#triples> ?n }}") == [[str(len(nt))]]
+
+
+def test_the_gzipped_dump_is_the_n_triples_dump(released):
+    import gzip
+
+    folder = released / "2026.12"
+    packed = (folder / "pcmh-kg.nt.gz").read_bytes()
+    assert gzip.decompress(packed) == (folder / "pcmh-kg.nt").read_bytes()
+    assert packed[4:8] == b"\0\0\0\0" and len(packed) < (folder / "pcmh-kg.nt").stat().st_size / 4  # no time in it
+    cli = Path(sys.executable).parent / "oxigraph"  # a partner's bulk loader reads it as it is
+    store_dir = released.parent / "partner-store"
+    load = subprocess.run([str(cli), "load", "--location", str(store_dir), "--file", str(folder / "pcmh-kg.nt.gz")],
+                          capture_output=True, text=True)
+    assert load.returncode == 0, load.stderr
+    count = subprocess.run([str(cli), "query", "--location", str(store_dir), "--results-format", "tsv",
+                            "--query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"], capture_output=True, text=True)
+    assert count.stdout.split()[-1].split("^^")[0].strip('"') == str(len((folder / "pcmh-kg.nt").read_bytes().splitlines()))
+    st = _store(folder / "void.ttl")
+    assert _rows(st, f"SELECT ?c ?f {{ <{BASE}release/2026.12/pcmh-kg.nt.gz> dcat:compressFormat ?c ; "
+                     "dcat:mediaType ?f }") == [["https://www.iana.org/assignments/media-types/application/gzip",
+                                                 "https://www.iana.org/assignments/media-types/application/n-triples"]]
 
 
 def test_citation_cff_is_valid(released):
@@ -229,9 +250,10 @@ def test_serve_lists_the_releases_and_serves_their_files(served):
     assert status == 200 and body == (releases / "2026.12" / "void.ttl").read_bytes()
     status, headers, body = get(url + "/release/2026.12", "application/ld+json")
     assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
-    for name in ("pcmh-kg.ttl", "CITATION.cff", "SHA256SUMS", "ro-crate-metadata.json"):
+    for name in ("pcmh-kg.ttl", "CITATION.cff", "SHA256SUMS", "ro-crate-metadata.json", "pcmh-kg.nt.gz"):
         status, headers, body = get(f"{url}/release/2026.12/{name}")
         assert status == 200 and body == (releases / "2026.12" / name).read_bytes(), name
+    assert get(url + "/release/2026.12/pcmh-kg.nt.gz")[1]["Content-Type"] == "application/gzip"
     assert get(url + "/release/2026.12/pcmh-kg.ttl")[1]["Content-Type"].startswith("text/turtle")
     status, _, body = get(url + "/", "text/html")
     assert b"2026.12" in body and b'href="/release/2026.12"' in body  # the home page names the newest

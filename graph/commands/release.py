@@ -17,6 +17,7 @@ DESCRIPTION = """\
 Build the data (public profile: no personal data; SHACL shapes checked) and write release VERSION
 to releases/VERSION/ (--out to change):
   pcmh-kg.ttl .nt .jsonld .rdf   the graph; the ontology's owl:versionIRI is <.../ontology/VERSION>
+  pcmh-kg.nt.gz                  the N-Triples gzipped, for partners' bulk loaders
   void.ttl                       DCAT-AP + VoID: dcat:version, dcterms:issued, prov:wasRevisionOf the
                                  previous release, one dcat:Distribution per dump with its checksum
   sparql-examples.ttl            the query library in SIB's sparql-examples form

@@ -14,7 +14,8 @@ from pcmh_kg.release.versions import ReleaseMinter
 from pcmh_kg.sinks import registry
 
 METADATA = "ro-crate-metadata.json"
-MEDIA_TYPES = {".cff": "application/x-yaml", ".md": "text/markdown", ".ttl": "text/turtle", "": "text/plain"}
+MEDIA_TYPES = {".cff": "application/x-yaml", ".md": "text/markdown", ".ttl": "text/turtle", ".gz": "application/gzip",
+               "": "text/plain"}
 
 
 def media_type(name: str) -> str:

@@ -11,13 +11,14 @@ with a foaf:name, the licence a dcterms:LicenseDocument.
 
 from __future__ import annotations
 
-from pcmh_kg.model.vocab import DCAT, DCTERMS, FOAF, LICENSE, PROV, RDF, RDFS, XSD
+from pcmh_kg.model.vocab import DCAT, DCTERMS, FOAF, LICENSE, PROV, RDF, RDFS, VOID, XSD
 from pcmh_kg.release.versions import ReleaseMinter
 from pcmh_kg.sinks import registry
 from pcmh_kg.sinks.formats import BLANK
 from pcmh_kg.triples.terms import Lines, iri, text, typed
 
 SPDX = "http://spdx.org/rdf/terms#"
+IANA = "https://www.iana.org/assignments/media-types/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 EU_THEME_HEALTH = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
 EU_PUBLIC = "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
@@ -26,8 +27,10 @@ KEYWORDS = ("mental health", "primary care", "commissioning", "case studies", "l
 PUBLISHER_NAME = "pcmh-kg developers"
 
 
-def release_triples(m: ReleaseMinter, issued: str, previous: str | None, checksums: dict[str, str]) -> list[tuple]:
-    """What DCAT-AP and versioning add to the release's VoID (issued: an ISO date)."""
+def release_triples(m: ReleaseMinter, issued: str, previous: str | None, checksums: dict[str, str],
+                    compressed_size: int) -> list[tuple]:
+    """What DCAT-AP and versioning add to the release's VoID (issued: an ISO date), with the
+    gzipped N-Triples dump as one more distribution (dcat:compressFormat gzip)."""
     t = Lines()
     add = t.add
     ds = m.dataset
@@ -53,11 +56,24 @@ def release_triples(m: ReleaseMinter, issued: str, previous: str | None, checksu
         add(d, DCAT + "accessURL", iri(ds))
         add(d, DCTERMS + "format", iri(EU_FILE_TYPE + FILE_TYPES[fmt.name]))
         add(d, SPDX + "checksum", (BLANK, f"sha256-{fmt.name}"))
-    for fmt in registry.FORMATS:
-        node = f"_:sha256-{fmt.name}"
+    gz = m.dump(registry.COMPRESSED_DUMP)
+    add(ds, DCAT + "distribution", iri(gz))
+    add(ds, VOID + "dataDump", iri(gz))
+    add(gz, RDF + "type", iri(DCAT + "Distribution"))
+    add(gz, DCTERMS + "title", text(f"pcmh-kg dump ({registry.NTRIPLES.media_type}, gzip)"))
+    add(gz, DCAT + "downloadURL", iri(gz))
+    add(gz, DCAT + "accessURL", iri(ds))
+    add(gz, DCAT + "mediaType", iri(IANA + registry.NTRIPLES.media_type))
+    add(gz, DCAT + "compressFormat", iri(IANA + "application/gzip"))
+    add(gz, DCTERMS + "format", iri(EU_FILE_TYPE + FILE_TYPES["nt"]))
+    add(gz, DCAT + "byteSize", typed(str(compressed_size), XSD + "nonNegativeInteger"))
+    add(gz, DCTERMS + "license", iri(LICENSE))
+    add(gz, SPDX + "checksum", (BLANK, "sha256-nt-gz"))
+    for name, dump in [(fmt.name, fmt.dump) for fmt in registry.FORMATS] + [("nt-gz", registry.COMPRESSED_DUMP)]:
+        node = f"_:sha256-{name}"
         add(node, RDF + "type", iri(SPDX + "Checksum"))
         add(node, SPDX + "algorithm", iri(SPDX + "checksumAlgorithm_sha256"))
-        add(node, SPDX + "checksumValue", typed(checksums[fmt.dump], XSD + "hexBinary"))
+        add(node, SPDX + "checksumValue", typed(checksums[dump], XSD + "hexBinary"))
     add(m.developers, RDF + "type", iri(FOAF + "Agent"))
     add(m.developers, RDF + "type", iri(PROV + "Agent"))
     add(m.developers, FOAF + "name", text(PUBLISHER_NAME, None))
