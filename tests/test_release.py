@@ -244,6 +244,9 @@ def test_serve_lists_the_releases_and_serves_their_files(served):
     st.load(body, format=ox.RdfFormat.TURTLE)
     assert sorted(r[0] for r in _rows(st, f"SELECT ?d {{ <{BASE}release/> dcat:dataset ?d }}")) == \
         [BASE + "release/2026.11", BASE + "release/2026.12"]
+    assert _rows(st, f"SELECT ?c {{ <{BASE}dataset> dcat:hasCurrentVersion ?c }}") == [[BASE + "release/2026.12"]]
+    assert sorted(r[0] for r in _rows(st, f"SELECT ?v {{ <{BASE}dataset> dcat:hasVersion ?v . ?v dcterms:isVersionOf "
+                                          f"<{BASE}dataset> }}")) == [BASE + "release/2026.11", BASE + "release/2026.12"]
     status, headers, body = get(url + "/release/2026.12", "text/html")
     assert status == 200 and b"revises" in body and b"Synthetic A, renamed" in body and b"CITATION.cff" in body
     status, headers, body = get(url + "/release/2026.12", "text/turtle")

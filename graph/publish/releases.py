@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from pcmh_kg.model.vocab import DCAT, Minter
 from pcmh_kg.publish import negotiation, pages
 from pcmh_kg.publish.documents import HTML, rdf_bytes
 from pcmh_kg.publish.http import Reply, Request, Response
@@ -94,8 +95,22 @@ class Releases:
             rows = [self.info(v) for v in reversed(self.versions())]
             return Response(200, HTML, pages.render("releases.html", title="Releases", releases=rows),
                             self.app.people.headers({"Vary": "Accept"}))
-        triples = [t for v in self.versions() for t in self._void(v)]
+        triples = [t for v in self.versions() for t in self._void(v)] + self._current()
         return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
+
+    def _current(self) -> list:
+        """What only the server knows, as no frozen release can say it: the living dataset's
+        versions and its current one, the newest release (DCAT 3 dcat:hasVersion,
+        dcat:hasCurrentVersion), so a harvester finds the newest without reading dates."""
+        done = self.versions()
+        if not done:
+            return []
+        living = ox.NamedNode(Minter(self.app.cfg.base).dataset)
+        out = [ox.Triple(living, ox.NamedNode(DCAT + "hasVersion"), ox.NamedNode(versions.release_iri(self.app.cfg.base, v)))
+               for v in done]
+        out.append(ox.Triple(living, ox.NamedNode(DCAT + "hasCurrentVersion"),
+                             ox.NamedNode(versions.release_iri(self.app.cfg.base, done[-1]))))
+        return out
 
     def latest(self, req: Request) -> Response:
         """/release/latest[/FILE]: a temporary redirect (302) to the newest release or its file,
