@@ -60,7 +60,7 @@ def test_the_words_a_commissioner_reads(folders, capsys):
     assert text.splitlines()[2] == ("5 case studies before, 5 after: 1 added, 1 removed, 1 renamed, "
                                     "2 with changed details; 1 lesson links added, 1 removed.")
     for line in ("- **Synthetic F (case/syn-f)**, Hackney (London); evidences lesson 4 (",
-                 "- **Synthetic E (case/syn-e)**",
+                 "- **Synthetic E (case/syn-e)**; it evidenced lesson ",
                  "- case/syn-a: “Synthetic A” is now “Synthetic A, renamed”",
                  "- Synthetic B (case/syn-b) now evidences lesson 2 (",
                  "- Synthetic D (case/syn-d) no longer evidences lesson 8 (",
@@ -69,6 +69,8 @@ def test_the_words_a_commissioner_reads(folders, capsys):
                  "  - lesson 2 reason: rewritten, was 'Reason D2.', now 'Reason D2, reworded.'"):
         assert any(got.startswith(line) for got in text.splitlines()), line
     assert "Reason D8." in text and "Private" not in text
+    removed = next(line for line in text.splitlines() if line.startswith("- **Synthetic E"))
+    assert "Reason E" in removed  # what a removed case evidenced, with its reasons
 
 
 def test_the_rdf_diff_turns_the_old_cases_into_the_new(folders, capsys):

@@ -175,7 +175,7 @@ def test_the_release_says_what_changed(released):
     text = (released / "2026.12" / "CHANGES.md").read_text()
     assert text.startswith("# Changes from release 2026.11 to release 2026.12\n")
     assert "- case/syn-a: “Synthetic A” is now “Synthetic A, renamed”" in text
-    assert "- **Synthetic E (case/syn-e)**" in text
+    assert "- **Synthetic E (case/syn-e)**; it evidenced lesson " in text  # what the lessons lose
     doc = json.loads((released / "2026.12" / "changes.json").read_text())
     assert doc["summary"] == text.splitlines()[2] and doc["summary"].startswith("5 case studies before, 5 after")
     said = [f["words"] for c in doc["changed"] for f in c["fields"]] + \
@@ -327,6 +327,7 @@ def test_a_release_page_says_what_changed_in_words_with_links(served):
     assert "5 case studies before, 5 after: 1 added, 1 removed, 1 renamed" in text
     assert '<a href="/case/syn-f">Synthetic F</a>' in changes  # published here: linked to its page
     assert "<strong>Synthetic E</strong>" in changes and 'href="/case/syn-e"' not in changes  # removed: named only
+    assert "evidenced lesson " in text
     assert "was “Synthetic A”" in text and "no longer evidences lesson 8" in text
     for name in ("CHANGES.md", "changes.json", "changes.ttl"):
         assert f'href="/release/2026.12/{name}"' in changes

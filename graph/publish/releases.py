@@ -77,7 +77,7 @@ class Releases:
         sections = [
             ("Case studies added", [item(e, [f"{e.get('place')} ({e.get('scope')})", *said(e.get("lessons"))])
                                     for e in entries(changes.get("added"))]),
-            ("Case studies removed", [item(e, []) for e in entries(changes.get("removed"))]),
+            ("Case studies removed", [item(e, said(e.get("lessons"))) for e in entries(changes.get("removed"))]),
             ("Case studies renamed", [item(e, [f"was “{e.get('old_title')}”"]) for e in entries(changes.get("renamed"))]),
             ("Lesson links added", [item(e, said([e])) for e in entries(links.get("added"))]),
             ("Lesson links removed", [item(e, said([e])) for e in entries(links.get("removed"))]),

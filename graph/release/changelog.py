@@ -100,7 +100,9 @@ def words(changes: differ.Changes) -> str:
     section("Case studies added", [f"- **{name(c)}**, {c.fields['place']} ({c.fields['scope']}); "
                                    + "; ".join(f"evidences {_link_words(k)}" for k in c.lessons.values())
                                    for c in changes.added])
-    section("Case studies removed", [f"- **{name(c)}**" for c in changes.removed])
+    section("Case studies removed", [f"- **{name(c)}**" + "".join(f"; it evidenced {_link_words(k)}"
+                                                                  for k in c.lessons.values())
+                                     for c in changes.removed])
     section("Case studies renamed", [f"- {labels.short(b.iri, base)}: “{a.title}” is now “{b.title}”"
                                      for a, b in changes.renamed])
     section("Lesson links added", [f"- {name(c)} now evidences {_link_words(k)}" for c, k in changes.links_added])
@@ -133,7 +135,8 @@ def as_json(changes: differ.Changes) -> str:
         "added": [{**case(c), "place": c.fields["place"], "scope": c.fields["scope"],
                    "lessons": [{**link(c, k), "words": "evidences " + _link_words(k)} for k in c.lessons.values()]}
                   for c in changes.added],
-        "removed": [case(c) for c in changes.removed],
+        "removed": [{**case(c), "lessons": [{**link(c, k), "words": "evidenced " + _link_words(k)}
+                                            for k in c.lessons.values()]} for c in changes.removed],
         "renamed": [{**case(b), "old_title": a.title} for a, b in changes.renamed],
         "lesson_links": {"added": [{**link(c, k), "words": "now evidences " + _link_words(k)}
                                    for c, k in changes.links_added],
