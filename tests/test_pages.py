@@ -325,8 +325,8 @@ def test_a_spreadsheet_never_runs_text_from_the_data(tmp_path):
 
     from pcmh_kg.sinks import sheet
 
-    assert [sheet.cell(v) for v in ("=1+1", "+44", "-x", "@SUM(A1)", "\tx", "plain", 2014, None)] == \
-        ["'=1+1", "'+44", "'-x", "'@SUM(A1)", "'\tx", "plain", "2014", ""]
+    assert [sheet.cell(v) for v in ("=1+1", "+44 20", "-x", "@SUM(A1)", "\tx", "plain", "-5", 2014, None)] == \
+        ["'=1+1", "'+44 20", "'-x", "'@SUM(A1)", "'\tx", "plain", "-5", "2014", ""]
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     path = sorted((data / "cases").glob("*.yaml"))[0]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
 from itertools import islice
 from xml.sax.saxutils import escape, quoteattr
@@ -27,10 +26,9 @@ import pyoxigraph as ox
 from pcmh_kg.model import labels
 from pcmh_kg.model.vocab import XSD
 from pcmh_kg.sinks import document, registry
+from pcmh_kg.sinks.sheet import safe_cell
 
 NO_LIMIT = 1 << 62
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -100,11 +98,6 @@ def plain(t) -> str:
     if isinstance(t, ox.BlankNode):
         return f"_:{t.value}"
     return t.value
-
-
-def safe_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if _FORMULA.match(text) and not _NUMBER.match(text) else text
 
 
 def _safe_term(t):
