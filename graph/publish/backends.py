@@ -71,9 +71,15 @@ class LocalBackend:
 
 
 class RemoteBackend:
-    """Another SPARQL endpoint (--store URL) answers everything; `graph` is its default dataset
-    (Virtuoso) when a request names none. Queries are inspected first by local workers that hold
-    no data, then forwarded with the request's protocol dataset; answers are bounded as locally."""
+    """Another SPARQL endpoint (--store URL) answers everything. Queries are inspected first by
+    local workers that hold no data, then forwarded with the protocol dataset; answers are bounded
+    as locally.
+
+    With `graph` (--graph) the dataset is that graph alone, as the default graph and as the one
+    named graph, whatever the request says: a partner's store holds other graphs, and this
+    endpoint must never answer from them. A request naming another graph (default-graph-uri,
+    named-graph-uri) is refused, and so is FROM / FROM NAMED, which not every store lets the
+    protocol dataset override. Without `graph` the request's own dataset is forwarded."""
 
     def __init__(self, endpoint: str, settings: querypool.Settings, *, graph: str | None, timeout: float):
         self.endpoint, self.graph, self.timeout, self.s = endpoint, graph, timeout, settings
@@ -82,9 +88,21 @@ class RemoteBackend:
     def inspect(self, text: str, client=None) -> guard.Inspection:
         return self.pool.inspect(text, client)
 
+    def _dataset(self, default_graphs, named_graphs, from_graphs: bool) -> tuple:
+        if not self.graph:
+            return default_graphs, named_graphs
+        other = sorted((set(default_graphs or ()) | set(named_graphs or ())) - {self.graph})
+        if other:
+            raise guard.Refused(400, f"this endpoint serves one graph, <{self.graph}>: default-graph-uri and "
+                                     f"named-graph-uri may name only it, not <{other[0]}>")
+        if from_graphs:
+            raise guard.Refused(400, f"this endpoint serves one graph, <{self.graph}>, as its default graph and "
+                                     "its one named graph: leave out FROM and FROM NAMED")
+        return [self.graph], [self.graph]
+
     def _run(self, text: str, default_graphs=None, named_graphs=None) -> sparql.Results:
-        if default_graphs is None and named_graphs is None and self.graph:
-            default_graphs = [self.graph]
+        if self.graph:
+            default_graphs, named_graphs = [self.graph], [self.graph]
         if self.s.base and not re.match(r"\s*BASE\b", text, re.I):
             text = f"BASE <{self.s.base}>\n{text}"  # the service defines the base, as locally
         try:
@@ -98,7 +116,7 @@ class RemoteBackend:
 
     def query(self, job: querypool.Job, client=None):
         insp = self.inspect(job.text, client)
-        r = self._run(job.text, job.default_graphs, job.named_graphs)
+        r = self._run(job.text, *self._dataset(job.default_graphs, job.named_graphs, insp.from_graphs))
         fmt = job.graph_fmt if r.kind == "graph" else job.results_fmt
         if fmt is None:
             raise guard.Refused(406, f"no acceptable format for a {insp.form} result")
