@@ -339,6 +339,36 @@ def test_a_release_page_says_what_changed_in_words_with_links(served):
     assert status == 200 and b"see the release&#39;s CHANGES.md" in body
 
 
+def test_a_long_change_log_is_cut_on_the_page_and_read_afresh_when_replaced(served, tmp_path):
+    """A release of 100k cases can change them all: the page lists SHOWN a section and counts the
+    rest; the file is read once, but a replaced one is read again."""
+    from sites import get, serving
+
+    from pcmh_kg.publish import releases as served_releases
+
+    _, _, releases = served
+    folder = Path(shutil.copytree(releases / "2026.12", tmp_path / "releases" / "2026.12"))
+    shutil.copytree(releases / "2026.11", tmp_path / "releases" / "2026.11")
+    os.chmod(folder, 0o755)
+    doc = json.loads((folder / "changes.json").read_text())
+    n = served_releases.SHOWN + 57
+    doc["changed"] = [{"id": f"x{i}", "iri": f"{BASE}case/x{i}", "title": f"Case X{i}",
+                       "fields": [{"field": "place", "old": "A", "new": "B", "words": "place: A → B"}]} for i in range(n)]
+    (folder / "changes.json").unlink()
+    (folder / "changes.json").write_text(json.dumps(doc))
+    url, _, stop = serving(releases / "2026.12", releases=tmp_path / "releases")
+    try:
+        page = get(url + "/release/2026.12", "text/html")[2].decode()
+        details = page[page.index("<h3>Details changed</h3>"):]
+        assert details.count("place: A → B") == served_releases.SHOWN
+        assert "… and 57 more: see" in details and 'href="/release/2026.12/CHANGES.md">the whole change log' in details
+        doc["summary"] = "Replaced summary."
+        (folder / "changes.json").write_text(json.dumps(doc))
+        assert "Replaced summary." in get(url + "/release/2026.12", "text/html")[2].decode()
+    finally:
+        stop()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("size", ["phone", "tablet", "desktop"])
 def test_release_pages_in_a_browser(served, size, artifacts):

@@ -20,10 +20,13 @@ from pcmh_kg.publish.documents import HTML, rdf_bytes
 from pcmh_kg.publish.http import Reply, Request, Response
 from pcmh_kg.release import crate, versions
 
+SHOWN = 200  # changes listed per section of a release page; CHANGES.md has them all
+
 
 class Releases:
     def __init__(self, app, folder: Path | None):
         self.app, self.folder = app, Path(folder) if folder is not None else None
+        self._read: dict[tuple, dict] = {}  # (path, inode, size, mtime) -> the JSON read
 
     def versions(self) -> list[str]:
         return versions.released(self.folder)
@@ -58,7 +61,8 @@ class Releases:
 
     def change_sections(self, changes: dict) -> list[dict]:
         """changes.json as the release page's sections: each item a case (linked to its page when
-        this server publishes it) and the words of what changed about it."""
+        this server publishes it) and the words of what changed about it; at most SHOWN items a
+        section (a release of 100k cases can change them all), the rest counted."""
         known = self.app.people.site.cases
         link = self.app.people.linker().href
 
@@ -75,15 +79,21 @@ class Releases:
 
         links = changes.get("lesson_links") if isinstance(changes.get("lesson_links"), dict) else {}
         sections = [
-            ("Case studies added", [item(e, [f"{e.get('place')} ({e.get('scope')})", *said(e.get("lessons"))])
-                                    for e in entries(changes.get("added"))]),
-            ("Case studies removed", [item(e, said(e.get("lessons"))) for e in entries(changes.get("removed"))]),
-            ("Case studies renamed", [item(e, [f"was “{e.get('old_title')}”"]) for e in entries(changes.get("renamed"))]),
-            ("Lesson links added", [item(e, said([e])) for e in entries(links.get("added"))]),
-            ("Lesson links removed", [item(e, said([e])) for e in entries(links.get("removed"))]),
-            ("Details changed", [item(e, said(e.get("fields"))) for e in entries(changes.get("changed"))]),
+            ("Case studies added", changes.get("added"),
+             lambda e: [f"{e.get('place')} ({e.get('scope')})", *said(e.get("lessons"))]),
+            ("Case studies removed", changes.get("removed"), lambda e: said(e.get("lessons"))),
+            ("Case studies renamed", changes.get("renamed"), lambda e: [f"was “{e.get('old_title')}”"]),
+            ("Lesson links added", links.get("added"), lambda e: said([e])),
+            ("Lesson links removed", links.get("removed"), lambda e: said([e])),
+            ("Details changed", changes.get("changed"), lambda e: said(e.get("fields"))),
         ]
-        return [{"title": title, "items": items} for title, items in sections if items]
+        out = []
+        for title, value, words in sections:
+            found = entries(value)
+            if found:
+                out.append({"title": title, "items": [item(e, words(e)) for e in found[:SHOWN]],
+                            "more": max(len(found) - SHOWN, 0)})
+        return out
 
     def newest(self) -> dict | None:
         done = self.versions()
@@ -151,13 +161,22 @@ class Releases:
 
     def _json(self, folder: Path, name: str) -> dict:
         """A release's JSON file, or {} when it is missing or unreadable: a damaged release still
-        gets its page, without that part."""
+        gets its page, without that part. Read once per version of the file (releases do not
+        change, and the home page names the newest on every visit)."""
         path = self._file(folder, name)
+        if path is None:
+            return {}
         try:
-            value = json.loads(path.read_text(encoding="utf-8")) if path else {}
+            st = path.stat()
+            key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+            if key not in self._read:
+                if len(self._read) >= 64:
+                    self._read.clear()
+                value = json.loads(path.read_text(encoding="utf-8"))
+                self._read[key] = value if isinstance(value, dict) else {}
         except (OSError, ValueError):
             return {}
-        return value if isinstance(value, dict) else {}
+        return self._read[key]
 
     @staticmethod
     def _file(folder: Path, name: str) -> Path | None:
