@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -104,18 +105,25 @@ def write(build_dir: Path, folder: Path, m: ReleaseMinter, issued: str, previous
 
 
 def _dumps(build_dir: Path, folder: Path, m: ReleaseMinter, issued: str, previous: str | None):
-    """The build's graph with the release's version triples, written every way by the dumps' writer."""
-    graph = formats.from_oxigraph(ox.parse(path=str(build_dir / registry.LOAD_DUMP), format=ox.RdfFormat.N_TRIPLES))
-    graph = _versioned(graph, m, previous) + _release_chunk(m, issued, previous)
+    """The build's graph with the release's version triples, written every way by the dumps' writer.
+
+    Streamed from the build's N-Triples dump in fragments of about CHUNK triples, in the dump's
+    order (a fragment ends where a subject's run of triples does), so a release of 100k cases
+    never holds its graph: it held all 4M triples as tuples. The dumps are then laid out as the
+    build's own (an organisation's change triples follow the framework's other statements)."""
+    parsed = ox.parse(path=str(build_dir / registry.LOAD_DUMP), format=ox.RdfFormat.N_TRIPLES)
+    graph = itertools.chain(_versioned(formats.oxigraph_triples(parsed), m, previous),
+                            _release_chunk(m, issued, previous))
     writer = fragments.DumpWriter(folder)
     try:
-        start = 0
-        while start < len(graph):
-            end = min(start + CHUNK, len(graph))
-            while end < len(graph) and graph[end][0] == graph[end - 1][0]:
-                end += 1  # a subject's triples stay in one fragment
-            writer.add(fragments.make(graph[start:end]))
-            start = end
+        chunk: list[tuple] = []
+        for t in graph:
+            if len(chunk) >= CHUNK and t[0] != chunk[-1][0]:
+                writer.add(fragments.make(chunk))
+                chunk = []
+            chunk.append(t)
+        if chunk:
+            writer.add(fragments.make(chunk))
         stats = writer.stats
         return stats, writer.close()
     except BaseException:
@@ -123,20 +131,18 @@ def _dumps(build_dir: Path, folder: Path, m: ReleaseMinter, issued: str, previou
         raise
 
 
-def _versioned(graph: list[tuple], m: ReleaseMinter, previous: str | None) -> list[tuple]:
+def _versioned(graph, m: ReleaseMinter, previous: str | None):
     """The ontology's owl:versionIRI and owl:versionInfo become the release's; owl:priorVersion
     names the previous release's ontology."""
-    out = []
     for s, p, o in graph:
         if s == versions.ONTOLOGY and p == OWL + "versionIRI":
-            out.append((s, p, iri(versions.ontology_version(m.version))))
+            yield s, p, iri(versions.ontology_version(m.version))
             if previous is not None:
-                out.append((s, OWL + "priorVersion", iri(versions.ontology_version(previous))))
+                yield s, OWL + "priorVersion", iri(versions.ontology_version(previous))
         elif s == versions.ONTOLOGY and p == OWL + "versionInfo":
-            out.append((s, p, text(m.version, None)))
+            yield s, p, text(m.version, None)
         else:
-            out.append((s, p, o))
-    return out
+            yield s, p, o
 
 
 def _release_chunk(m: ReleaseMinter, issued: str, previous: str | None) -> list[tuple]:

@@ -211,14 +211,20 @@ def rdfxml(triples) -> str:
 # --------------------------------------------------------------------------- from Oxigraph
 
 
+def oxigraph_triples(triples):
+    """Oxigraph triples as the emitter's, one at a time in the order given (a stream: a dump of
+    100k cases is never held)."""
+    for t in triples:
+        s = t.subject
+        yield f"_:{s.value}" if isinstance(s, ox.BlankNode) else s.value, t.predicate.value, _term(t.object)
+
+
 def from_oxigraph(triples) -> list[tuple]:
     """Oxigraph triples (parsed from a file) as the emitter's triples, grouped by subject in
     first-seen order."""
     by_subject: dict[str, list] = {}
-    for t in triples:
-        s = t.subject
-        key = f"_:{s.value}" if isinstance(s, ox.BlankNode) else s.value
-        by_subject.setdefault(key, []).append((key, t.predicate.value, _term(t.object)))
+    for t in oxigraph_triples(triples):
+        by_subject.setdefault(t[0], []).append(t)
     return [t for group in by_subject.values() for t in group]
 
 
