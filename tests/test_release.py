@@ -260,13 +260,14 @@ def test_serve_lists_the_releases_and_serves_their_files(served):
     assert get(url + "/release/2026.12/pcmh-kg.ttl")[1]["Content-Type"].startswith("text/turtle")
     status, _, body = get(url + "/", "text/html")
     assert b"2026.12" in body and b'href="/release/2026.12"' in body  # the home page names the newest
+    assert b"Since release 2026.11: 5 case studies before, 5 after" in body and b'href="/release/2026.12#changes"' in body
 
 
 def test_latest_redirects_to_the_newest_release(served, tmp_path):
     import http.client
     import urllib.parse
 
-    from sites import serving
+    from sites import get, serving
 
     url, _, releases = served
 
@@ -289,6 +290,8 @@ def test_latest_redirects_to_the_newest_release(served, tmp_path):
     other, _, stop = serving(releases / "2026.12", releases=empty)
     try:
         assert head(other, "/release/latest/pcmh-kg.ttl") == (404, None)
+        status, _, body = get(other + "/", "text/html")  # a release served as the build, none listed
+        assert status == 200 and b"This server shows release 2026.12, issued 2026-12-15." in body
     finally:
         stop()
 
