@@ -225,6 +225,10 @@ def served(released, tmp_path_factory):
     os.chmod(damaged, 0o755)
     (damaged / "changes.json").unlink()
     (damaged / "changes.json").write_text('{"summary": ["not", "words"], "added": "syn-f", "changed": [1, {}]')
+    odd = Path(shutil.copytree(releases / "2026.12", trap.parent / "2026.12.1"))
+    os.chmod(odd, 0o755)
+    (odd / "build.json").unlink()
+    (odd / "build.json").write_text('{"release": ["not", "a", "mapping"]}')
     url, _, stop = serving(releases / "2026.12", releases=releases)
     trap_url, _, stop_trap = serving(releases / "2026.12", releases=trap.parent)
     yield url, trap_url, releases
@@ -340,6 +344,8 @@ def test_a_release_page_says_what_changed_in_words_with_links(served):
     assert status == 200 and b"see the release&#39;s CHANGES.md" in body and b"<h3>" not in body
     status, _, body = get(trap_url + "/release/", "text/html")
     assert status == 200 and b"see the release&#39;s CHANGES.md" in body
+    status, _, body = get(trap_url + "/release/2026.12.1", "text/html")  # build.json damaged too
+    assert status == 200 and b"description (build.json) cannot be read" in body and b"The first release" not in body
 
 
 def test_a_long_change_log_is_cut_on_the_page_and_read_afresh_when_replaced(served, tmp_path):

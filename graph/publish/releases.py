@@ -49,15 +49,17 @@ class Releases:
 
     def info(self, version: str) -> dict:
         folder = self.folder_of(version)
-        release = self._json(folder, "build.json").get("release", {})
-        previous = release.get("previous")
+        release = self._json(folder, "build.json").get("release")
+        damaged = not isinstance(release, dict)  # the page stays up, saying so
+        release = {} if damaged else release
+        previous = release.get("previous") if isinstance(release.get("previous"), str) else None
         changes = self._json(folder, "changes.json") if previous else {}
         summary = changes.get("summary") if isinstance(changes.get("summary"), str) else None
-        if not previous:
+        if not previous and not damaged:
             summary = "the first release"
         return {"version": version, "issued": release.get("issued", ""), "previous": previous,
                 "iri": versions.release_iri(self.app.cfg.base, version), "href": f"/release/{version}",
-                "summary": summary or "see the release's CHANGES.md", "changes": changes}
+                "summary": summary or "see the release's CHANGES.md", "changes": changes, "damaged": damaged}
 
     def change_sections(self, changes: dict) -> list[dict]:
         """changes.json as the release page's sections: each item a case (linked to its page when
