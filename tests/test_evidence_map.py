@@ -246,11 +246,16 @@ def test_a_link_with_an_unknown_value_says_so(browser, page):
 
 
 def wait_for(folder: Path, suffix: str, before: set) -> Path:
-    deadline = time.monotonic() + 10
+    """The new download, once Chromium has finished writing it: a file can appear before its
+    bytes do (a full suite once read a cell's CSV while it was still empty)."""
+    deadline, seen = time.monotonic() + 10, None
     while time.monotonic() < deadline:
         new = [p for p in folder.glob("*" + suffix) if p not in before]
-        if new:
-            return new[0]
+        if new and not list(folder.glob("*.crdownload")):
+            size = new[0].stat().st_size
+            if size and seen == (new[0], size):
+                return new[0]
+            seen = (new[0], size)
         time.sleep(0.1)
     raise AssertionError(f"no {suffix} download appeared")
 
