@@ -327,6 +327,10 @@ def test_serve_store_with_a_graph_answers_from_that_graph_alone(kind, request):
         assert ask("SELECT ?g ?o { GRAPH ?g { ?s ?p ?o } }") == (200, f"g,o\n{ours},public\n")
         assert ask(f"SELECT ?o {{ GRAPH <{private}> {{ ?s ?p ?o }} }}") == (200, "o\n")
         assert ask("SELECT ?o { ?s ?p ?o }", **{"default-graph-uri": ours}) == (200, "o\npublic\n")
+        # exactly the dataset named: no named graph, or no default graph (never the store's own)
+        assert ask("SELECT ?o { GRAPH ?g { ?s ?p ?o } }", **{"default-graph-uri": ours}) == (200, "o\n")
+        assert ask("SELECT ?o { ?s ?p ?o }", **{"named-graph-uri": ours}) == (200, "o\n")
+        assert ask("SELECT ?o { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": ours}) == (200, "o\npublic\n")
         for dataset in ({"default-graph-uri": private}, {"named-graph-uri": private}):
             status, body = ask("SELECT ?o { ?s ?p ?o }", **dataset)
             assert status == 400 and f"may name only it, not <{private}>" in body

@@ -40,8 +40,8 @@ def add_arguments(p) -> None:
     p.add_argument("--dist", type=Path, default=Path("dist"), metavar="DIR", help="built dumps (default: dist)")
     p.add_argument("--store", metavar="URL", default=os.environ.get("PCMH_KG_STORE"),
                    help="answer from this SPARQL endpoint instead of the embedded store ($PCMH_KG_STORE)")
-    p.add_argument("--graph", metavar="IRI", help="with --store: the named graph holding the data; the dataset is that graph alone "
-                   "(a request naming another graph, or FROM, is refused)")
+    p.add_argument("--graph", metavar="IRI", help="with --store: the named graph holding the data; requests are answered from it "
+                   "alone (one naming another graph, or FROM, is refused)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per query (default: 10)")
     p.add_argument("--max-rows", type=int, default=10_000, metavar="N", help="result cap (default: 10000)")
     p.add_argument("--max-bytes", type=int, default=16, metavar="MB",

@@ -70,16 +70,21 @@ class LocalBackend:
         self.pool.close()
 
 
+NO_GRAPH = "urn:pcmh-kg:no-graph"  # names no graph of any store: an empty default or named graph
+
+
 class RemoteBackend:
     """Another SPARQL endpoint (--store URL) answers everything. Queries are inspected first by
     local workers that hold no data, then forwarded with the protocol dataset; answers are bounded
     as locally.
 
-    With `graph` (--graph) the dataset is that graph alone, as the default graph and as the one
-    named graph, whatever the request says: a partner's store holds other graphs, and this
-    endpoint must never answer from them. A request naming another graph (default-graph-uri,
-    named-graph-uri) is refused, and so is FROM / FROM NAMED, which not every store lets the
-    protocol dataset override. Without `graph` the request's own dataset is forwarded."""
+    With `graph` (--graph) a partner's store holds other graphs too, and this endpoint must never
+    answer from them. A request that names no dataset gets that graph as its default graph and
+    its one named graph. One that names a dataset may name that graph alone (else 400) and gets
+    exactly what it names: where it names no default graph (or no named graph) the store is sent
+    NO_GRAPH instead, because a store that is sent none uses its own (Virtuoso: every graph).
+    FROM / FROM NAMED are refused, as not every store lets the protocol dataset override them.
+    Without `graph` the request's own dataset is forwarded."""
 
     def __init__(self, endpoint: str, settings: querypool.Settings, *, graph: str | None, timeout: float):
         self.endpoint, self.graph, self.timeout, self.s = endpoint, graph, timeout, settings
@@ -98,10 +103,13 @@ class RemoteBackend:
         if from_graphs:
             raise guard.Refused(400, f"this endpoint serves one graph, <{self.graph}>, as its default graph and "
                                      "its one named graph: leave out FROM and FROM NAMED")
-        return [self.graph], [self.graph]
+        if default_graphs is None and named_graphs is None:
+            return [self.graph], [self.graph]
+        return list(default_graphs or [NO_GRAPH]), list(named_graphs or [NO_GRAPH])
 
     def _run(self, text: str, default_graphs=None, named_graphs=None) -> sparql.Results:
-        if self.graph:
+        """`text` over the given dataset; none given: the service's own (with `graph`, that graph)."""
+        if self.graph and default_graphs is None and named_graphs is None:
             default_graphs, named_graphs = [self.graph], [self.graph]
         if self.s.base and not re.match(r"\s*BASE\b", text, re.I):
             text = f"BASE <{self.s.base}>\n{text}"  # the service defines the base, as locally
