@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ import pytest
 from release_fixtures import two_data_folders
 
 from pcmh_kg.cli import main
-from pcmh_kg.sinks import registry
+from pcmh_kg.sinks import files, registry
 
 BASE = "https://w3id.org/pcmh-kg/"
 FILES = {"pcmh-kg.ttl", "pcmh-kg.nt", "pcmh-kg.nt.gz", "pcmh-kg.jsonld", "pcmh-kg.rdf", "context.jsonld", "ontology.ttl",
@@ -163,6 +164,7 @@ def test_ro_crate_finds_every_file(released):
     assert set(entities) == FILES - {"ro-crate-metadata.json"}
     for name, e in entities.items():
         assert int(e["contentSize"]) == (folder / name).stat().st_size, name
+        assert e["description"] and e["description"] == files.what(name), name  # every file says what it is
         if name != "SHA256SUMS":
             assert e["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
     assert crate.root_dataset["version"] == "2026.12"
@@ -253,6 +255,8 @@ def test_serve_lists_the_releases_and_serves_their_files(served):
                                           f"<{BASE}dataset> }}")) == [BASE + "release/2026.11", BASE + "release/2026.12"]
     status, headers, body = get(url + "/release/2026.12", "text/html")
     assert status == 200 and b"revises" in body and b"Synthetic A, renamed" in body and b"CITATION.cff" in body
+    for name in os.listdir(releases / "2026.12"):  # each file with what it is
+        assert f'{name}</a></td><td data-label="what it is">{files.what(name)}</td>' in html.unescape(body.decode()), name
     status, headers, body = get(url + "/release/2026.12", "text/turtle")
     assert status == 200 and body == (releases / "2026.12" / "void.ttl").read_bytes()
     status, headers, body = get(url + "/release/2026.12", "application/ld+json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -245,6 +246,13 @@ def test_documents(site):
     assert status == 200 and any(t.predicate.value.endswith("void#triples") for t in ox.parse(body, format=ox.RdfFormat.TURTLE))
     status, h, body = get(url + "/dumps/pcmh-kg.nt")
     assert status == 200 and body == (real_dist / "pcmh-kg.nt").read_bytes()
+    from pcmh_kg.build.pipeline import OWNED
+    from pcmh_kg.sinks import files
+
+    status, h, body = get(url + "/dumps", "text/html")
+    for name in OWNED:  # each file with what it is
+        assert f'{name}</a></td><td data-label="what it is">{files.what(name)}</td>' in html.unescape(body.decode())
+        assert files.what(name), name
     status, _, _ = get(url + "/dumps/../build.py")
     assert status == 404
     status, h, body = get(url + "/context.jsonld")

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from pcmh_kg.model import labels as iri_labels
 from pcmh_kg.model.vocab import OWL, PCMH, RDF, RDFS, SKOS
+from pcmh_kg.sinks import files as published
 
 RDF_TYPE = RDF + "type"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -125,7 +126,8 @@ def queries_page(queries: list[tuple]) -> bytes:
 
 
 def dumps_page(files: list[tuple[str, int]]) -> bytes:
-    return render("dumps.html", files=[(n, "/dumps/" + urllib.parse.quote(n), size) for n, size in files])
+    return render("dumps.html", files=[(n, "/dumps/" + urllib.parse.quote(n), size, published.what(n))
+                                       for n, size in files])
 
 
 def ontology_page(triples: list, base: str) -> bytes:

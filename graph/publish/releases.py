@@ -19,6 +19,7 @@ from pcmh_kg.publish import negotiation, pages
 from pcmh_kg.publish.documents import HTML, rdf_bytes
 from pcmh_kg.publish.http import Reply, Request, Response
 from pcmh_kg.release import crate, versions
+from pcmh_kg.sinks import files as published
 
 SHOWN = 200  # changes listed per section of a release page; CHANGES.md has them all
 
@@ -142,7 +143,7 @@ class Releases:
         offer = self.app.choose(negotiation.ENTITIES, req)
         if offer is negotiation.HTML:
             sums = self.listed(folder)
-            files = [(n, f"/release/{version}/{n}", (folder / n).stat().st_size, sums[n])
+            files = [(n, f"/release/{version}/{n}", (folder / n).stat().st_size, sums[n], published.what(n))
                      for n in sorted(sums) if self._file(folder, n) is not None]
             r = self.info(version)
             body = pages.render("release.html", title=f"Release {version}", r=r, files=files,

@@ -11,6 +11,7 @@ from pathlib import Path
 from pcmh_kg.model.vocab import LICENSE
 from pcmh_kg.release import citation, describe
 from pcmh_kg.release.versions import ReleaseMinter
+from pcmh_kg.sinks import files as published
 from pcmh_kg.sinks import registry
 
 METADATA = "ro-crate-metadata.json"
@@ -39,8 +40,8 @@ def crate(m: ReleaseMinter, issued: str, files: dict[str, tuple[int, str | None]
     ]
     for name in sorted(files):
         size, digest = files[name]
-        entry = {"@id": name, "@type": "File", "name": name, "encodingFormat": media_type(name),
-                 "contentSize": str(size), "url": m.dump(name)}
+        entry = {"@id": name, "@type": "File", "name": name, "description": published.what(name),
+                 "encodingFormat": media_type(name), "contentSize": str(size), "url": m.dump(name)}
         if digest is not None:
             entry["sha256"] = digest
         graph.append(entry)
