@@ -128,14 +128,20 @@ def void_triples(m: Minter, data: loader.Data, stats, sizes: dict) -> list[tuple
         add(part, VOID + "class", iri(cls))
         add(part, VOID + "entities", integer(n))
     for fmt in registry.FORMATS:
-        d = m.dump(fmt.dump)
-        add(d, RDF + "type", iri(DCAT + "Distribution"))
-        add(d, DCTERMS + "title", text(f"pcmh-kg dump ({fmt.media_type})"))
-        add(d, DCAT + "downloadURL", iri(d))
-        add(d, DCAT + "mediaType", iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"))
-        add(d, DCAT + "byteSize", typed(sizes[fmt.dump], XSD + "nonNegativeInteger"))
-        add(d, DCTERMS + "license", iri(LICENSE))
+        add_distribution(add, m.dump(fmt.dump), fmt.media_type, sizes[fmt.dump])
     return t.triples
+
+
+def add_distribution(add, d: str, media_type: str, size, compressed: str | None = None) -> None:
+    """One dcat:Distribution of the dumps (a build's, or a release's, which adds the gzipped one)."""
+    add(d, RDF + "type", iri(DCAT + "Distribution"))
+    add(d, DCTERMS + "title", text(f"pcmh-kg dump ({media_type}{', ' + compressed if compressed else ''})"))
+    add(d, DCAT + "downloadURL", iri(d))
+    add(d, DCAT + "mediaType", iri(registry.IANA_MEDIA_TYPES + media_type))
+    if compressed:
+        add(d, DCAT + "compressFormat", iri(registry.IANA_MEDIA_TYPES + "application/" + compressed))
+    add(d, DCAT + "byteSize", typed(str(size), XSD + "nonNegativeInteger"))
+    add(d, DCTERMS + "license", iri(LICENSE))
 
 
 def _slug_of_iri(value: str) -> str:

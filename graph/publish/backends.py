@@ -104,7 +104,7 @@ class RemoteBackend:
             raise guard.Refused(400, f"this endpoint serves one graph, <{self.graph}>, as its default graph and "
                                      "its one named graph: leave out FROM and FROM NAMED")
         if default_graphs is None and named_graphs is None:
-            return [self.graph], [self.graph]
+            return None, None  # the service's own dataset (_run)
         return list(default_graphs or [NO_GRAPH]), list(named_graphs or [NO_GRAPH])
 
     def _run(self, text: str, default_graphs=None, named_graphs=None) -> sparql.Results:

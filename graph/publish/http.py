@@ -74,11 +74,10 @@ SECURITY = {
 }
 
 
-def validators(resp: Response, st: os.stat_result | None = None) -> dict[str, str]:
+def validators(resp: Response, st: os.stat_result | None) -> dict[str, str]:
     """ETag (a digest of the bytes, or of a file's size and time: `st`, that of the open file
     being sent) and Last-Modified of a 200."""
     if isinstance(resp.body, Path):
-        st = st or resp.body.stat()
         tag = hashlib.sha256(f"{resp.body.name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:32]
         modified = st.st_mtime
     else:

@@ -108,14 +108,14 @@ class Releases:
             rows = [self.info(v) for v in reversed(self.versions())]
             return Response(200, HTML, pages.render("releases.html", title="Releases", releases=rows),
                             self.app.people.headers({"Vary": "Accept"}))
-        triples = [t for v in self.versions() for t in self._void(v)] + self._current()
+        done = self.versions()
+        triples = [t for v in done for t in self._void(v)] + self._current(done)
         return Response(200, offer.content_type, rdf_bytes(triples, offer), {"Vary": "Accept"})
 
-    def _current(self) -> list:
+    def _current(self, done: list[str]) -> list:
         """What only the server knows, as no frozen release can say it: the living dataset's
         versions and its current one, the newest release (DCAT 3 dcat:hasVersion,
         dcat:hasCurrentVersion), so a harvester finds the newest without reading dates."""
-        done = self.versions()
         if not done:
             return []
         living = ox.NamedNode(Minter(self.app.cfg.base).dataset)

@@ -11,6 +11,7 @@ with a foaf:name, the licence a dcterms:LicenseDocument.
 
 from __future__ import annotations
 
+from pcmh_kg.build import pipeline as build
 from pcmh_kg.model.vocab import DCAT, DCTERMS, FOAF, LICENSE, PROV, RDF, RDFS, VOID, XSD
 from pcmh_kg.release.versions import ReleaseMinter
 from pcmh_kg.sinks import registry
@@ -18,7 +19,6 @@ from pcmh_kg.sinks.formats import BLANK
 from pcmh_kg.triples.terms import Lines, iri, text, typed
 
 SPDX = "http://spdx.org/rdf/terms#"
-IANA = "https://www.iana.org/assignments/media-types/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 EU_THEME_HEALTH = "http://publications.europa.eu/resource/authority/data-theme/HEAL"
 EU_PUBLIC = "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
@@ -59,15 +59,9 @@ def release_triples(m: ReleaseMinter, issued: str, previous: str | None, checksu
     gz = m.dump(registry.COMPRESSED_DUMP)
     add(ds, DCAT + "distribution", iri(gz))
     add(ds, VOID + "dataDump", iri(gz))
-    add(gz, RDF + "type", iri(DCAT + "Distribution"))
-    add(gz, DCTERMS + "title", text(f"pcmh-kg dump ({registry.NTRIPLES.media_type}, gzip)"))
-    add(gz, DCAT + "downloadURL", iri(gz))
+    build.add_distribution(add, gz, registry.NTRIPLES.media_type, compressed_size, compressed="gzip")
     add(gz, DCAT + "accessURL", iri(ds))
-    add(gz, DCAT + "mediaType", iri(IANA + registry.NTRIPLES.media_type))
-    add(gz, DCAT + "compressFormat", iri(IANA + "application/gzip"))
     add(gz, DCTERMS + "format", iri(EU_FILE_TYPE + FILE_TYPES["nt"]))
-    add(gz, DCAT + "byteSize", typed(str(compressed_size), XSD + "nonNegativeInteger"))
-    add(gz, DCTERMS + "license", iri(LICENSE))
     add(gz, SPDX + "checksum", (BLANK, "sha256-nt-gz"))
     for name, dump in [(fmt.name, fmt.dump) for fmt in registry.FORMATS] + [("nt-gz", registry.COMPRESSED_DUMP)]:
         node = f"_:sha256-{name}"

@@ -40,6 +40,7 @@ FORMATS: tuple[RdfFormat, ...] = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # as the Vo
 BY_NAME = {f.name: f for f in FORMATS}
 KINDS = ("nt", "ttl", "rdf", "jsonld")  # the order of a fragment's parts in the rebuild index
 DUMP_FILES = {f.name: f.dump for f in FORMATS}
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"  # a media type as an IRI (DCAT)
 LOAD_DUMP = NTRIPLES.dump  # the dump a store loads: the fastest to parse
 COMPRESSED_DUMP = LOAD_DUMP + ".gz"  # in a release: what a partner downloads to load (Virtuoso, Fuseki, GraphDB read it)
 
